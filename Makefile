@@ -1,0 +1,41 @@
+# The README's commands. `make run` and `make test` set everything up from a machine that has
+# only Python 3.11 and pip: uv goes into .tools/, the locked environment into .venv/.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STATE ?= .state
+LANDING ?= seeds/sample
+
+.PHONY: setup run test lint format bench-ingest clean
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+run: setup
+	$(BIN)/retention ingest --landing $(LANDING) --state $(STATE)
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+format: setup
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+test: lint
+	$(BIN)/pytest
+
+bench-ingest: setup
+	$(BIN)/python -m retention.bench.ingest --scale $(or $(SCALE),100) --out bench-results/ingest.json
+
+clean:
+	rm -rf $(STATE) bench-data .pytest_cache .ruff_cache

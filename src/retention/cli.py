@@ -1,0 +1,70 @@
+"""The `retention` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from retention.paths import DEFAULT_STATE
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from retention.ingest.loader import ingest
+    from retention.ingest.summary import print_table, progress_bar
+
+    with progress_bar(args.landing, enabled=not args.json and sys.stderr.isatty()) as on_file:
+        results = ingest(args.landing, args.state, on_file=on_file)
+    if args.json:
+        for result in results:
+            print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        print_table(results)
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from retention.sample import generate, generate_broken
+
+    if args.broken:
+        cases = generate_broken(args.out)
+        print(f"wrote {len(cases)} broken files to {args.out}")
+    else:
+        files = generate(args.out, scale=args.scale)
+        print(f"wrote {len(files)} department files at scale {args.scale} to {args.out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="retention", description=__doc__)
+    top.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load a landing folder of department files")
+    ingest.add_argument("--landing", type=Path, required=True, help="folder of <dept>/<file>")
+    ingest.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse and archive")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    ingest.set_defaults(run=_ingest)
+
+    sample = commands.add_parser("sample", help="write the synthetic department files")
+    sample.add_argument("--out", type=Path, required=True, help="landing folder to write")
+    sample.add_argument("--scale", type=int, default=1, help="multiply the row counts")
+    sample.add_argument("--broken", action="store_true", help="write files that must be refused")
+    sample.set_defaults(run=_sample)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The contract's value rules as DuckDB SQL, so that whole files are checked set-wise.
+
+For each column, in contract order: is a required value missing, does the value parse as its
+type, does it keep its bounds; the first broken rule is the row's reason. Python only writes
+the SQL; no Python runs per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retention.contract import Column, Feed
+from retention.ingest.naming import Quarter
+from retention.pii import mask_id_sql, person_key_sql
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S"]
+TYPE_REASON = {
+    "id": "bad_id_check",
+    "uscc": "bad_uscc_format",
+    "date": "bad_date",
+    "int": "bad_number",
+    "yuan": "bad_number",
+    "decimal": "bad_number",
+    "enum": "bad_enum",
+    "bool": "bad_enum",
+    "text": None,
+}
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def raw(name: str) -> str:
+    """The trimmed text cell of a contract column in the `cells` step."""
+    return f'"v_{name}"'
+
+
+def id_valid(v: str) -> str:
+    total = " + ".join(
+        f"(ascii(substr({v}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS)
+    )
+    birth = f"try_strptime(substr({v}, 7, 8), '%Y%m%d')"
+    return (
+        f"(regexp_full_match({v}, '[0-9]{{17}}[0-9X]') and {birth} is not null "
+        f"and {birth} >= date '1900-01-01' and {birth} <= current_date "
+        f"and substr('{ID_CHECK}', (({total}) % 11)::int + 1, 1) = substr({v}, 18, 1))"
+    )
+
+
+def uscc_format_ok(v: str) -> str:
+    return f"regexp_full_match({v}, '[0-9A-HJ-NPQRTUW-Y]{{18}}')"
+
+
+def uscc_check_ok(v: str) -> str:
+    total = " + ".join(
+        f"(instr('{USCC_ALPHABET}', substr({v}, {i + 1}, 1)) - 1) * {w}"
+        for i, w in enumerate(USCC_WEIGHTS)
+    )
+    return (
+        f"(substr('{USCC_ALPHABET}', ((31 - ({total}) % 31) % 31)::int + 1, 1) "
+        f"= substr({v}, 18, 1))"
+    )
+
+
+def _number_text(v: str) -> str:
+    return f"replace(replace({v}, ',', ''), '，', '')"
+
+
+def _when_matches(v: str, pattern: str, sql_type: str) -> str:
+    # Through decimal first, so that an Excel cell read as "12.0" is the integer 12.
+    return (
+        f"case when regexp_full_match({v}, '{pattern}') "
+        f"then try_cast(try_cast({v} as decimal(38, 4)) as {sql_type}) end"
+    )
+
+
+def typed(kind: str, v: str) -> str:
+    """The value as its SQL type, NULL when it does not parse."""
+    if kind in {"text", "enum"}:
+        return v
+    if kind in {"id", "uscc"}:
+        return f"upper({v})"
+    if kind == "date":
+        formats = "[" + ", ".join(quote(f) for f in DATE_FORMATS) + "]"
+        return f"try_strptime({v}, {formats})::date"
+    if kind == "int":
+        return _when_matches(v, r"-?[0-9]+(\.0+)?", "bigint")
+    if kind == "yuan":
+        return _when_matches(_number_text(v), r"-?[0-9]+(\.[0-9]{1,2})?", "decimal(18, 2)")
+    if kind == "decimal":
+        return _when_matches(_number_text(v), r"-?[0-9]+(\.[0-9]+)?", "decimal(18, 4)")
+    if kind == "bool":
+        return f"case {v} when '是' then true when '否' then false end"
+    raise ValueError(kind)
+
+
+def valid(column: Column, v: str) -> str:
+    """True when a present value parses as the column's type."""
+
+    def one(kind: str) -> str:
+        if kind == "id":
+            return id_valid(f"upper({v})")
+        if kind == "uscc":
+            return uscc_format_ok(f"upper({v})")
+        if kind == "enum":
+            return f"{v} in ({', '.join(quote(x) for x in column.values)})"
+        if kind == "text":
+            return "true"
+        return f"{typed(kind, v)} is not null"
+
+    if column.type_by:
+        switch = raw(column.type_by["column"])
+        cases = " ".join(f"when {quote(k)} then {one(t)}" for k, t in column.type_by["map"].items())
+        return f"(case {switch} {cases} else true end)"
+    return one(column.type)
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: str
+    reason: str
+    column: str
+
+
+def column_checks(feed: Feed, column: Column, quarter: Quarter, baseline: bool) -> list[Check]:
+    v, p = raw(column.name), f'"p_{column.name}"'
+
+    def check(condition: str, reason: str) -> Check:
+        return Check(condition, reason, column.name)
+
+    checks = []
+    if column.required:
+        checks.append(check(f"{v} is null", "missing_value"))
+    for other, value in column.required_when.items():
+        checks.append(check(f"{v} is null and {raw(other)} = {quote(value)}", "missing_value"))
+    for other, value in column.required_unless.items():
+        cond = f"{v} is null and {raw(other)} is distinct from {quote(value)}"
+        checks.append(check(cond, "missing_value"))
+    if column.type_by:
+        switch = raw(column.type_by["column"])
+        for key, kind in column.type_by["map"].items():
+            cond = f"{v} is not null and {switch} = {quote(key)} and not {valid(column, v)}"
+            checks.append(check(cond, TYPE_REASON[kind]))
+    elif TYPE_REASON[column.type]:
+        checks.append(
+            check(f"{v} is not null and not {valid(column, v)}", TYPE_REASON[column.type])
+        )
+    for op, sql in (("gt", ">"), ("ge", ">="), ("le", "<=")):
+        bound = getattr(column, op)
+        if bound is not None:
+            checks.append(check(f"not ({p} {sql} {bound})", "bad_number"))
+    if column.le_column:
+        checks.append(check(f'{p} > "p_{column.le_column}"', "bad_number"))
+    if column.ge_column:
+        checks.append(check(f'{p} < "p_{column.ge_column}"', "bad_date"))
+    end = f"date '{quarter.end}'"
+    if column.not_after == "quarter_end":
+        checks.append(check(f"{p} > {end}", "out_of_period"))
+    if column.name == feed.event_date:
+        # A baseline carries the history up to its quarter; a regular file only its quarter.
+        outside = (
+            f"{p} > {end}" if baseline else f"{p} not between date '{quarter.start}' and {end}"
+        )
+        checks.append(check(outside, "out_of_period"))
+    return checks
+
+
+def stored_values(column: Column, ipad: str, opad: str) -> list[str]:
+    """SQL for each of `column.stored_columns()`, in the same order."""
+    v = raw(column.name)
+    u = f"upper({v})"
+    prefix = f"{column.stem}_" if column.stem else ""
+    if column.personal:
+        return []
+    out = []
+    if "id" in column.kinds:
+        when = (
+            f"{raw(column.type_by['column'])} = {quote(_key_of(column, 'id'))}"
+            if column.type_by
+            else "true"
+        )
+        out += [
+            f"case when {when} then {person_key_sql(u, ipad, opad)} end as {prefix}person_key",
+            f"case when {when} then {mask_id_sql(u)} end as {prefix}id_masked",
+        ]
+    if column.type_by and "uscc" in column.kinds:
+        when = f"{raw(column.type_by['column'])} = {quote(_key_of(column, 'uscc'))}"
+        out += [
+            f"case when {when} then {u} end as {prefix}uscc",
+            f"case when {when} then {uscc_check_ok(u)} end as {prefix}uscc_check_ok",
+        ]
+    elif column.type == "uscc":
+        out += [f"{u} as {column.name}", f"{uscc_check_ok(u)} as {column.name}_check_ok"]
+    elif column.type != "id":
+        value = f'"p_{column.name}"'
+        for other, hidden in column.personal_when.items():
+            value = f"case when {raw(other)} = {quote(hidden)} then null else {value} end"
+        out.append(f"{value} as {column.name}")
+    return out
+
+
+def _key_of(column: Column, kind: str) -> str:
+    return next(k for k, t in column.type_by["map"].items() if t == kind)
+
+
+def shown_value(column: Column) -> str:
+    """What a data-quality page may show of a rejected cell: IDs masked, names never."""
+    v = raw(column.name)
+    if column.personal or column.personal_when:
+        return "null"
+    if "id" in column.kinds:
+        masked = mask_id_sql(f"upper({v})")
+        return f"case when length({v}) >= 10 then {masked} when {v} is not null then '***' end"
+    return v
