@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from retention.contract import LINEAGE_COLUMNS, Feed
+from retention.warehouse import one
 
 DDL = """
 create schema if not exists raw;
@@ -117,22 +118,20 @@ def record(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
 
 def seen_before(con: duckdb.DuckDBPyConnection, landing_path: str, sha256: str) -> bool:
     """This very file (path and bytes) was handled by an earlier run."""
-    row = con.execute(
-        "select 1 from ledger.submissions where landing_path = ? and file_sha256 = ? limit 1",
-        [landing_path, sha256],
-    ).fetchone()
-    return row is not None
+    sql = "select 1 from ledger.submissions where landing_path = ? and file_sha256 = ? limit 1"
+    return one(con, sql, [landing_path, sha256]) is not None
 
 
 def loaded_version(
     con: duckdb.DuckDBPyConnection, feed: str, quarter: str, is_baseline: bool
 ) -> tuple[int, str, str] | None:
     """(version, sha256, file name) of the feed and quarter's loaded submission, if any."""
-    return con.execute(
+    return one(
+        con,
         "select version, file_sha256, file_name from ledger.submissions where feed = ? "
         "and quarter = ? and is_baseline = ? and status = 'loaded'",
         [feed, quarter, is_baseline],
-    ).fetchone()
+    )
 
 
 def copy_once(source: Path, target: Path) -> Path:

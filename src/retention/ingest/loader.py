@@ -15,13 +15,12 @@ from pathlib import Path
 
 import duckdb
 
-from retention import pii
+from retention import pii, warehouse
 from retention.contract import Contract, Feed, default_contract
 from retention.ingest import ledger, rules
 from retention.ingest.messages import file_message, row_message
 from retention.ingest.naming import NAME_PATTERN, FileName, parse_file_name
 from retention.ingest.reading import FileRefused, Staged, file_sha256, stage_csv, stage_xlsx
-from retention.paths import warehouse_path
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +59,6 @@ class FileResult:
         return {k: getattr(self, k) for k in keys}
 
 
-def connect(state: Path) -> duckdb.DuckDBPyConnection:
-    state.mkdir(parents=True, exist_ok=True)
-    (state / "tmp").mkdir(exist_ok=True)
-    con = duckdb.connect(str(warehouse_path(state)))
-    # Staging tables stay in order of the file (line numbers); spills go under the state.
-    con.execute("set preserve_insertion_order = true")
-    con.execute(f"set temp_directory = '{state / 'tmp'}'")
-    ledger.ensure(con)
-    return con
-
-
 def delivered_files(landing: Path) -> list[Path]:
     """Every file in the department folders; Excel's lock files and dotfiles are not files
     a department delivered."""
@@ -98,7 +86,8 @@ def ingest(
 ) -> list[FileResult]:
     contract = contract or default_contract()
     key = pii.pii_key()
-    con = connect(state)
+    con = warehouse.connect(state)
+    ledger.ensure(con)
     try:
         results = []
         for path in delivered_files(landing):
@@ -267,7 +256,7 @@ def _load(
     entry.ignored_columns = staged.ignored_headers
     total_line = _control_total(con, feed, staged)
     _check_rows(con, feed, staged, name, total_line)
-    if con.execute("select count(*) from _checked").fetchone()[0] == 0:
+    if warehouse.one(con, "select count(*) from _checked")[0] == 0:
         raise FileRefused("empty")
     ledger.ensure_feed_table(con, feed)
     ipad, opad = pii.hmac_pads(key)
@@ -280,19 +269,16 @@ def _load(
     con.execute("begin transaction")
     try:
         con.execute(f"delete from raw.{feed.name} where quarter = ? and is_baseline = ?", unit)
-        con.execute(
+        insert = (
             f"insert into raw.{feed.name} ({', '.join(stored_names)}, {lineage}) "
             f"select {', '.join(stored)}, $sha, _line, $quarter, $version, $baseline "
-            "from _checked where _reject is null",
-            {
-                "ipad": ipad,
-                "opad": opad,
-                "sha": entry.file_sha256,
-                "quarter": unit[0],
-                "version": name.version,
-                "baseline": name.is_baseline,
-            },
+            "from _checked where _reject is null"
         )
+        params = {"sha": entry.file_sha256, "quarter": unit[0], "version": name.version}
+        params["baseline"] = name.is_baseline
+        if "$ipad" in insert:  # DuckDB refuses parameters a statement does not use
+            params.update(ipad=ipad, opad=opad)
+        con.execute(insert, params)
         _record_rejects(con, feed, name, entry.file_sha256)
         counts = dict(
             con.execute(
@@ -301,9 +287,9 @@ def _load(
             ).fetchall()
         )
         entry.rows_rejected = sum(counts.values())
-        entry.rows_loaded = con.execute(
-            "select count(*) from _checked where _reject is null"
-        ).fetchone()[0]
+        entry.rows_loaded = warehouse.one(
+            con, "select count(*) from _checked where _reject is null"
+        )[0]
         con.execute(
             "update ledger.submissions set status = 'superseded' where feed = ? and quarter = ? "
             "and is_baseline = ? and status = 'loaded'",
@@ -332,10 +318,11 @@ def _blank(staged: Staged) -> str:
 
 def _control_total(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged) -> int | None:
     """The line of a last 合计 row, after checking the totals it gives."""
-    last = con.execute(
+    last = warehouse.one(
+        con,
         f"select _line, {_first_cell(staged)} from _stage where not ({_blank(staged)}) "
-        "order by _line desc limit 1"
-    ).fetchone()
+        "order by _line desc limit 1",
+    )
     if last is None or not last[1].startswith("合计"):
         return None
     total_line = last[0]
@@ -346,12 +333,13 @@ def _control_total(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged) -
         number = (
             f"try_cast(replace(replace({TRIM.format(cell)}, ',', ''), '，', '') as decimal(38, 4))"
         )
-        total, actual = con.execute(
+        total, actual = warehouse.one(
+            con,
             f"select max({number}) filter (where _line = $t), "
             f"coalesce(sum({number}) filter (where _line <> $t), 0) "
             f"from _stage where not ({_blank(staged)})",
             {"t": total_line},
-        ).fetchone()
+        )
         if total is not None and total != actual:
             raise FileRefused(
                 "control_total_mismatch",

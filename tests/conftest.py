@@ -1,0 +1,141 @@
+"""Shared fixtures: department files written the way clerks write them, and ingest runs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from retention.identifiers import id_check_char, uscc_check_char
+from retention.ingest.loader import ingest
+from retention.paths import SAMPLE_LANDING, warehouse_path
+
+
+def resident_id(n: int, birth: str = "19990101", region: str = "330282") -> str:
+    first = f"{region}{birth}{n % 1000:03d}"
+    return first + id_check_char(first)
+
+
+def credit_code(n: int) -> str:
+    first = f"91330282MA2A{n:05d}"
+    return first + uscc_check_char(first)
+
+
+INTAKE_HEADER = [
+    "登记编号",
+    "公民身份号码",
+    "姓名",
+    "毕业院校",
+    "学历",
+    "专业",
+    "毕业日期",
+    "就业单位",
+    "统一社会信用代码",
+    "行业门类",
+    "所属镇街",
+    "接收方式",
+    "接收日期",
+]
+
+
+def intake_row(n: int, received: str = "2023-11-01", **changes: str) -> list[str]:
+    row = {
+        "登记编号": f"R{n:05d}",
+        "公民身份号码": resident_id(n),
+        "姓名": "测试",
+        "毕业院校": "宁波大学科学技术学院",
+        "学历": "本科",
+        "专业": "机械设计制造及其自动化",
+        "毕业日期": "2023-06-30",
+        "就业单位": "慈溪某电器有限公司",
+        "统一社会信用代码": credit_code(n),
+        "行业门类": "C",
+        "所属镇街": "浒山街道",
+        "接收方式": "就业登记",
+        "接收日期": received,
+    }
+    row.update(changes)
+    return [row[h] for h in INTAKE_HEADER]
+
+
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list],
+    encoding: str = "utf-8",
+    title: list[str] | None = None,
+    total: list | None = None,
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in [*(title or []), header, *rows, *([total] if total else [])]:
+        writer.writerow(line if isinstance(line, list) else [line])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(
+    path: Path,
+    header: list[str],
+    rows: list[list],
+    title: list[str] | None = None,
+    total: list | None = None,
+    date_columns: tuple[int, ...] = (),
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    line = 0
+    for text in title or []:
+        sheet.merge_range(line, 0, line, len(header) - 1, text)
+        line += 1
+    sheet.write_row(line, 0, header)
+    for row in rows:
+        line += 1
+        for col, value in enumerate(row):
+            if col in date_columns and value:
+                sheet.write_datetime(line, col, dt.datetime.fromisoformat(value), date_format)
+            else:
+                sheet.write(line, col, value)
+    if total:
+        sheet.write_row(line + 1, 0, total)
+    book.close()
+    return path
+
+
+def query(state: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse_path(state)), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    path = tmp_path / "landing"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+@pytest.fixture(scope="session")
+def sample_state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """The bundled sample, ingested once for the tests that only read the warehouse."""
+    state = tmp_path_factory.mktemp("sample") / "state"
+    results = ingest(SAMPLE_LANDING, state)
+    return state, results
+
+
+def copy_landing(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    return target
