@@ -17,14 +17,17 @@ import duckdb
 
 from retention import pii, warehouse
 from retention.contract import Contract, Feed, default_contract
-from retention.ingest import ledger, rules
-from retention.ingest.messages import file_message, row_message
+from retention.ingest import checking, ledger, rules
+from retention.ingest.messages import file_message
 from retention.ingest.naming import NAME_PATTERN, FileName, parse_file_name
-from retention.ingest.reading import FileRefused, Staged, file_sha256, stage_csv, stage_xlsx
+from retention.ingest.reading import (
+    FileRefused,
+    file_sha256,
+    stage_csv,
+    stage_xlsx,
+)
 
 log = logging.getLogger(__name__)
-
-TRIM = "trim({}, ' \t\r\n\u3000')"
 
 
 @dataclass
@@ -254,42 +257,34 @@ def _load(
     else:
         staged = stage_csv(con, path, feed, state / "tmp")
     entry.ignored_columns = staged.ignored_headers
-    total_line = _control_total(con, feed, staged)
-    _check_rows(con, feed, staged, name, total_line)
-    if warehouse.one(con, "select count(*) from _checked")[0] == 0:
+    rows_sql = checking.parsed_rows_sql(feed, staged, checking.control_total(con, feed, staged))
+    data_rows = checking.find_rejects(con, feed, staged, name, rows_sql)
+    if data_rows == 0:
         raise FileRefused("empty")
     ledger.ensure_feed_table(con, feed)
-    ipad, opad = pii.hmac_pads(key)
     stored = [
         sql for column in feed.columns for sql in rules.stored_values(column, "$ipad", "$opad")
     ]
     stored_names = [n for n, _ in feed.stored_columns()]
     lineage = "file_sha256, line_number, quarter, version, is_baseline"
+    insert = (
+        f"insert into raw.{feed.name} ({', '.join(stored_names)}, {lineage}) "
+        f"with {rows_sql} "
+        f"select {', '.join(stored)}, $sha, _line, $quarter, $version, $baseline from parsed "
+        "where _row not in (select _row from _rejects)"
+    )
     unit = [str(name.quarter), name.is_baseline]
+    params = {"sha": entry.file_sha256, "quarter": unit[0], "version": name.version}
+    params |= {"baseline": name.is_baseline, **staged.params()}
+    if "$ipad" in insert:  # DuckDB refuses parameters a statement does not use
+        params["ipad"], params["opad"] = pii.hmac_pads(key)
+    log.info("replacing raw.%s rows of %s with %s", feed.name, unit[0], entry.landing_path)
     con.execute("begin transaction")
     try:
         con.execute(f"delete from raw.{feed.name} where quarter = ? and is_baseline = ?", unit)
-        insert = (
-            f"insert into raw.{feed.name} ({', '.join(stored_names)}, {lineage}) "
-            f"select {', '.join(stored)}, $sha, _line, $quarter, $version, $baseline "
-            "from _checked where _reject is null"
-        )
-        params = {"sha": entry.file_sha256, "quarter": unit[0], "version": name.version}
-        params["baseline"] = name.is_baseline
-        if "$ipad" in insert:  # DuckDB refuses parameters a statement does not use
-            params.update(ipad=ipad, opad=opad)
-        con.execute(insert, params)
-        _record_rejects(con, feed, name, entry.file_sha256)
-        counts = dict(
-            con.execute(
-                "select split_part(_reject, '|', 1), count(*) from _checked "
-                "where _reject is not null group by 1 order by 1"
-            ).fetchall()
-        )
+        entry.rows_loaded = con.execute(insert, params).fetchall()[0][0]
+        counts = checking.record_rejects(con, feed, name, entry.file_sha256)
         entry.rows_rejected = sum(counts.values())
-        entry.rows_loaded = warehouse.one(
-            con, "select count(*) from _checked where _reject is null"
-        )[0]
         con.execute(
             "update ledger.submissions set status = 'superseded' where feed = ? and quarter = ? "
             "and is_baseline = ? and status = 'loaded'",
@@ -302,122 +297,5 @@ def _load(
         con.execute("rollback")
         raise
     finally:
-        con.execute("drop table if exists _checked; drop table if exists _stage")
+        con.execute("drop table if exists _rejects; drop table if exists _stage")
     return counts
-
-
-def _first_cell(staged: Staged) -> str:
-    """The first non-empty cell of a staged row, NULL for a blank row."""
-    cells = ", ".join(f"nullif({TRIM.format(f'c{i}')}, '')" for i in range(staged.width))
-    return f"coalesce({cells})"
-
-
-def _blank(staged: Staged) -> str:
-    return f"{_first_cell(staged)} is null"
-
-
-def _control_total(con: duckdb.DuckDBPyConnection, feed: Feed, staged: Staged) -> int | None:
-    """The line of a last 合计 row, after checking the totals it gives."""
-    last = warehouse.one(
-        con,
-        f"select _line, {_first_cell(staged)} from _stage where not ({_blank(staged)}) "
-        "order by _line desc limit 1",
-    )
-    if last is None or not last[1].startswith("合计"):
-        return None
-    total_line = last[0]
-    for column in feed.columns:
-        if column.type not in {"int", "yuan", "decimal"} or column.name not in staged.columns:
-            continue
-        cell = f"c{staged.columns[column.name]}"
-        number = (
-            f"try_cast(replace(replace({TRIM.format(cell)}, ',', ''), '，', '') as decimal(38, 4))"
-        )
-        total, actual = warehouse.one(
-            con,
-            f"select max({number}) filter (where _line = $t), "
-            f"coalesce(sum({number}) filter (where _line <> $t), 0) "
-            f"from _stage where not ({_blank(staged)})",
-            {"t": total_line},
-        )
-        if total is not None and total != actual:
-            raise FileRefused(
-                "control_total_mismatch",
-                header=column.header,
-                name=column.name,
-                total=_plain(total),
-                actual=_plain(actual),
-            )
-    return total_line
-
-
-def _plain(number) -> str:
-    return format(number.normalize(), "f") if hasattr(number, "normalize") else str(number)
-
-
-def _check_rows(
-    con: duckdb.DuckDBPyConnection,
-    feed: Feed,
-    staged: Staged,
-    name: FileName,
-    total_line: int | None,
-) -> None:
-    cells = ", ".join(
-        f"nullif({TRIM.format(f'c{staged.columns[c.name]}')}, '') as {rules.raw(c.name)}"
-        if c.name in staged.columns
-        else f"null::varchar as {rules.raw(c.name)}"
-        for c in feed.columns
-    )
-    parsed = ", ".join(
-        f'{rules.typed(c.type, rules.raw(c.name))} as "p_{c.name}"'
-        for c in feed.columns
-        if not c.type_by
-    )
-    checks = [
-        check
-        for column in feed.columns
-        for check in rules.column_checks(feed, column, name.quarter, name.is_baseline)
-    ]
-    cascade = " ".join(f"when {c.condition} then '{c.reason}|{c.column}'" for c in checks)
-    key = ", ".join(f"upper({rules.raw(k)})" for k in feed.key)
-    not_total = f"and _line <> {total_line}" if total_line is not None else ""
-    con.execute(
-        f"""create or replace temp table _checked as
-        with cells as (
-            select _line, {cells} from _stage where not ({_blank(staged)}) {not_total}
-        ),
-        parsed as (select *, {parsed} from cells),
-        checked as (select *, case {cascade} end as _first from parsed)
-        select *,
-            case when _first is null and row_number() over (
-                partition by _first is null, {key} order by _line) > 1
-            then 'duplicate_key|{feed.key[0]}' else _first end as _reject
-        from checked"""
-    )
-
-
-def _record_rejects(con: duckdb.DuckDBPyConnection, feed: Feed, name: FileName, sha: str) -> None:
-    shown = " ".join(f"when '{c.name}' then {rules.shown_value(c)}" for c in feed.columns)
-    messages = " ".join(
-        f"when '{reason}|{c.name}' then {rules.quote(row_message(reason, c.header, c.name))}"
-        for c in feed.columns
-        for reason in sorted(
-            {ch.reason for ch in rules.column_checks(feed, c, name.quarter, name.is_baseline)}
-            | {"duplicate_key"}
-        )
-    )
-    con.execute(
-        f"""insert into ledger.rejected_rows
-        select $sha, $feed, $quarter, $version, $baseline, _line,
-            split_part(_reject, '|', 1), split_part(_reject, '|', 2),
-            case split_part(_reject, '|', 2) {shown} end,
-            case _reject {messages} end
-        from _checked where _reject is not null""",
-        {
-            "sha": sha,
-            "feed": feed.name,
-            "quarter": str(name.quarter),
-            "version": name.version,
-            "baseline": name.is_baseline,
-        },
-    )

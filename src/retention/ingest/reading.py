@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
+import mmap
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,13 +36,23 @@ class FileRefused(Exception):
 
 @dataclass
 class Staged:
-    """A file staged as text cells, with what was learnt about its layout."""
+    """A file staged as text cells in `_stage`, with what was learnt about its layout."""
 
     columns: dict[str, int]  # contract column name -> staging column index
     width: int
     header_line: int
     encoding: str
     ignored_headers: list[str] = field(default_factory=list)
+    # Staged row r stands on line header_line + 1 + r, plus one for each empty line above it
+    # that DuckDB's CSV reader skipped: `breaks` holds the rows at which such a shift starts.
+    breaks: list[int] = field(default_factory=list)
+
+    def line_sql(self) -> str:
+        shift = " + len(list_filter($breaks, lambda b: b <= rowid))" if self.breaks else ""
+        return f"({self.header_line + 1} + rowid{shift})"
+
+    def params(self) -> dict:
+        return {"breaks": self.breaks} if self.breaks else {}
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -54,50 +64,42 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _utf8_copy(path: Path, tmp_dir: Path) -> tuple[Path, str, bool]:
-    """A UTF-8 file DuckDB can read, the detected encoding, and whether any line is empty.
-
-    UTF-8 files are only validated (one pass, no copy); GB18030 files are transcoded.
-    """
+def _looks_utf8(path: Path) -> bool:
+    """Whether the file's start decodes as UTF-8; DuckDB checks the rest while it reads."""
     with path.open("rb") as fh:
-        bom = fh.read(3) == codecs.BOM_UTF8
-    encoding = "utf-8-sig" if bom else "utf-8"
+        head = fh.read(1 << 16)
     try:
-        return path, encoding, _scan(path, encoding, None)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        pass
+        return False
+    return True
+
+
+def _transcode_gb18030(path: Path, tmp_dir: Path) -> Path:
+    """A UTF-8 copy for DuckDB, which has no GB18030 decoder here; streamed in chunks."""
     target = tmp_dir / f"{path.name}.utf8"
+    decoder = codecs.getincrementaldecoder("gb18030")()
     try:
-        with target.open("wb") as out:
-            return target, "gb18030", _scan(path, "gb18030", out)
+        with path.open("rb") as source, target.open("wb") as out:
+            while True:
+                chunk = source.read(CHUNK)
+                out.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+                if not chunk:
+                    return target
     except UnicodeDecodeError as exc:
         target.unlink(missing_ok=True)
         raise FileRefused(
             "unreadable",
-            detail_zh=f"文件编码既不是 UTF-8 也不是 GB18030/GBK（第 {exc.start} 字节附近）",
-            detail_en=f"the text is neither UTF-8 nor GB18030/GBK (near byte {exc.start})",
+            detail_zh="文件编码既不是 UTF-8 也不是 GB18030/GBK",
+            detail_en="the text is neither UTF-8 nor GB18030/GBK",
         ) from exc
 
 
-def _scan(path: Path, encoding: str, out: io.BufferedWriter | None) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    has_blank, tail = False, b""
-    with path.open("rb") as fh:
-        while True:
-            chunk = fh.read(CHUNK)
-            text = decoder.decode(chunk, final=not chunk)
-            data = text.encode("utf-8") if out is not None else chunk
-            if out is not None:
-                out.write(data)
-            window = tail + data
-            has_blank = has_blank or b"\n\n" in window or b"\n\r\n" in window
-            tail = window[-2:]
-            if not chunk:
-                return has_blank
-
-
 def _blank_line_numbers(path: Path) -> list[int]:
-    """1-based numbers of empty lines, which DuckDB's reader skips without counting."""
+    """1-based numbers of empty lines, which DuckDB's CSV reader skips without counting."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        if view.find(b"\n\n") < 0 and view.find(b"\n\r\n") < 0:  # the usual case: none
+            return []
     data = path.read_bytes()
     numbers, line, pos = [], 1, 0
     for match in re.finditer(rb"\n(?=\r?\n)", data):
@@ -159,47 +161,51 @@ def map_columns(feed: Feed, header: list[str]) -> tuple[dict[str, int], list[str
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed, tmp_dir: Path) -> Staged:
-    source, encoding, has_blank = _utf8_copy(path, tmp_dir)
+    with path.open("rb") as fh:
+        encoding = "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+    if not _looks_utf8(path):
+        encoding = "gb18030"
+    source = _transcode_gb18030(path, tmp_dir) if encoding == "gb18030" else path
     try:
-        rows = _head_rows(source, "utf-8-sig")
-        header_line, header = find_header(feed, rows)
+        header_line, header = find_header(feed, _head_rows(source, "utf-8-sig"))
         mapping, ignored = map_columns(feed, header)
-        width = len(header)
-        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-        con.execute(
-            f"""create or replace temp table _csv as select * from read_csv(
-                ?, header = false, skip = ?, auto_detect = false, columns = {{{columns}}},
-                delim = ',', quote = '"', escape = '"', null_padding = true,
-                strict_mode = false, encoding = 'utf-8')""",
-            [str(source), header_line],
-        )
-        # DuckDB skips empty lines: each one after the header shifts later line numbers by one.
-        breaks = []
-        if has_blank:
-            blanks = [b for b in _blank_line_numbers(source) if b > header_line]
-            breaks = [b - header_line - 1 - i for i, b in enumerate(blanks)]
-        shift = "len(list_filter($breaks, lambda b: b <= rowid))" if breaks else "0"
-        con.execute(
-            f"create or replace temp table _stage as select *, "
-            f"{header_line + 1} + rowid + {shift} as _line from _csv",
-            {"breaks": breaks} if breaks else None,
-        )
-        con.execute("drop table _csv")
+        try:
+            _read_csv(con, source, len(header), header_line)
+        except duckdb.InvalidInputException as exc:
+            if source != path or "Invalid unicode" not in str(exc):
+                raise
+            # Valid UTF-8 at the start, GB18030 further on: what Excel sometimes writes.
+            encoding, source = "gb18030", _transcode_gb18030(path, tmp_dir)
+            _read_csv(con, source, len(header), header_line)
+        blanks = [b for b in _blank_line_numbers(source) if b > header_line]
     except duckdb.InvalidInputException as exc:  # what the CSV reader raises on bad input
+        first = str(exc).splitlines()[0][:200]
         raise FileRefused(
             "unreadable",
-            detail_zh=f"CSV 格式有误（{str(exc).splitlines()[0][:200]}）",
-            detail_en=f"malformed CSV ({str(exc).splitlines()[0][:200]})",
+            detail_zh=f"CSV 格式有误（{first}）",
+            detail_en=f"malformed CSV ({first})",
         ) from exc
     finally:
         if source != path:
             source.unlink(missing_ok=True)
-    return Staged(mapping, width, header_line, encoding.replace("-sig", " with BOM"), ignored)
+    breaks = [b - header_line - 1 - i for i, b in enumerate(blanks)]
+    label = {"utf-8-sig": "utf-8 with BOM"}.get(encoding, encoding)
+    return Staged(mapping, len(header), header_line, label, ignored, breaks)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, source: Path, width: int, header_line: int) -> None:
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    con.execute(
+        f"""create or replace temp table _stage as select * from read_csv(
+            ?, header = false, skip = ?, auto_detect = false, columns = {{{columns}}},
+            delim = ',', quote = '"', escape = '"', null_padding = true,
+            strict_mode = false, encoding = 'utf-8')""",
+        [str(source), header_line],
+    )
 
 
 def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed) -> Staged:
     import fastexcel
-    import numpy as np
     import pyarrow as pa
 
     try:
@@ -220,8 +226,6 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed) -> Staged
     mapping, ignored = map_columns(feed, header)
     # With skip_rows=0 fastexcel keeps leading empty rows, so index i is worksheet row i + 1.
     body = table.slice(header_line).rename_columns([f"c{i}" for i in range(table.num_columns)])
-    lines = np.arange(header_line + 1, table.num_rows + 1, dtype=np.int64)
-    body = body.append_column("_line", pa.array(lines))
     con.register("_xlsx", body)
     try:
         con.execute("create or replace temp table _stage as select * from _xlsx")

@@ -79,12 +79,16 @@ def _when_matches(v: str, pattern: str, sql_type: str) -> str:
     )
 
 
-def typed(kind: str, v: str) -> str:
-    """The value as its SQL type, NULL when it does not parse."""
-    if kind in {"text", "enum"}:
+def typed(kind: str, v: str, values: tuple[str, ...] = ()) -> str:
+    """The value as its SQL type; NULL when it does not parse (or breaks its format)."""
+    if kind == "text":
         return v
-    if kind in {"id", "uscc"}:
-        return f"upper({v})"
+    if kind == "enum":
+        return f"case when {v} in ({', '.join(quote(x) for x in values)}) then {v} end"
+    if kind == "id":
+        return f"case when {id_valid(f'upper({v})')} then upper({v}) end"
+    if kind == "uscc":
+        return f"case when {uscc_format_ok(f'upper({v})')} then upper({v}) end"
     if kind == "date":
         formats = "[" + ", ".join(quote(f) for f in DATE_FORMATS) + "]"
         return f"try_strptime({v}, {formats})::date"
@@ -99,25 +103,16 @@ def typed(kind: str, v: str) -> str:
     raise ValueError(kind)
 
 
-def valid(column: Column, v: str) -> str:
-    """True when a present value parses as the column's type."""
-
-    def one(kind: str) -> str:
-        if kind == "id":
-            return id_valid(f"upper({v})")
-        if kind == "uscc":
-            return uscc_format_ok(f"upper({v})")
-        if kind == "enum":
-            return f"{v} in ({', '.join(quote(x) for x in column.values)})"
-        if kind == "text":
-            return "true"
-        return f"{typed(kind, v)} is not null"
-
-    if column.type_by:
-        switch = raw(column.type_by["column"])
-        cases = " ".join(f"when {quote(k)} then {one(t)}" for k, t in column.type_by["map"].items())
-        return f"(case {switch} {cases} else true end)"
-    return one(column.type)
+def parsed(column: Column) -> str:
+    """The column's parsed value; a column whose type depends on another parses by it."""
+    v = raw(column.name)
+    if not column.type_by:
+        return typed(column.type, v, column.values)
+    switch = raw(column.type_by["column"])
+    cases = " ".join(
+        f"when {quote(k)} then {typed(t, v)}" for k, t in column.type_by["map"].items()
+    )
+    return f"case {switch} {cases} end"
 
 
 @dataclass(frozen=True)
@@ -141,15 +136,14 @@ def column_checks(feed: Feed, column: Column, quarter: Quarter, baseline: bool) 
     for other, value in column.required_unless.items():
         cond = f"{v} is null and {raw(other)} is distinct from {quote(value)}"
         checks.append(check(cond, "missing_value"))
+    # A present value that did not parse breaks its type.
     if column.type_by:
         switch = raw(column.type_by["column"])
         for key, kind in column.type_by["map"].items():
-            cond = f"{v} is not null and {switch} = {quote(key)} and not {valid(column, v)}"
+            cond = f"{v} is not null and {p} is null and {switch} = {quote(key)}"
             checks.append(check(cond, TYPE_REASON[kind]))
     elif TYPE_REASON[column.type]:
-        checks.append(
-            check(f"{v} is not null and not {valid(column, v)}", TYPE_REASON[column.type])
-        )
+        checks.append(check(f"{v} is not null and {p} is null", TYPE_REASON[column.type]))
     for op, sql in (("gt", ">"), ("ge", ">="), ("le", "<=")):
         bound = getattr(column, op)
         if bound is not None:
@@ -172,32 +166,32 @@ def column_checks(feed: Feed, column: Column, quarter: Quarter, baseline: bool) 
 
 def stored_values(column: Column, ipad: str, opad: str) -> list[str]:
     """SQL for each of `column.stored_columns()`, in the same order."""
-    v = raw(column.name)
-    u = f"upper({v})"
+    p = f'"p_{column.name}"'
     prefix = f"{column.stem}_" if column.stem else ""
     if column.personal:
         return []
+
+    def when(kind: str) -> str:
+        """The value holds this kind (always, unless another column decides the type)."""
+        if not column.type_by:
+            return "true"
+        return f"{raw(column.type_by['column'])} = {quote(_key_of(column, kind))}"
+
     out = []
     if "id" in column.kinds:
-        when = (
-            f"{raw(column.type_by['column'])} = {quote(_key_of(column, 'id'))}"
-            if column.type_by
-            else "true"
-        )
         out += [
-            f"case when {when} then {person_key_sql(u, ipad, opad)} end as {prefix}person_key",
-            f"case when {when} then {mask_id_sql(u)} end as {prefix}id_masked",
+            f"case when {when('id')} then {person_key_sql(p, ipad, opad)} end "
+            f"as {prefix}person_key",
+            f"case when {when('id')} then {mask_id_sql(p)} end as {prefix}id_masked",
         ]
-    if column.type_by and "uscc" in column.kinds:
-        when = f"{raw(column.type_by['column'])} = {quote(_key_of(column, 'uscc'))}"
+    if "uscc" in column.kinds:
+        name = f"{prefix}uscc" if column.type_by else column.name
         out += [
-            f"case when {when} then {u} end as {prefix}uscc",
-            f"case when {when} then {uscc_check_ok(u)} end as {prefix}uscc_check_ok",
+            f"case when {when('uscc')} then {p} end as {name}",
+            f"case when {when('uscc')} then {uscc_check_ok(p)} end as {name}_check_ok",
         ]
-    elif column.type == "uscc":
-        out += [f"{u} as {column.name}", f"{uscc_check_ok(u)} as {column.name}_check_ok"]
     elif column.type != "id":
-        value = f'"p_{column.name}"'
+        value = p
         for other, hidden in column.personal_when.items():
             value = f"case when {raw(other)} = {quote(hidden)} then null else {value} end"
         out.append(f"{value} as {column.name}")
