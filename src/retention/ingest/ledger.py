@@ -34,6 +34,7 @@ create table if not exists ledger.submissions (
     file_sha256 varchar,
     size_bytes bigint,
     file_format varchar,
+    encoding varchar,
     status varchar,
     reason varchar,
     message_zh varchar,
@@ -74,6 +75,7 @@ class Entry:
     version: int | None = None
     is_baseline: bool | None = None
     file_format: str | None = None
+    encoding: str | None = None
     reason: str | None = None
     message_zh: str | None = None
     message_en: str | None = None

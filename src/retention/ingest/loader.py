@@ -43,6 +43,7 @@ class FileResult:
     rows_rejected: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     message: str | None = None
+    encoding: str | None = None  # as detected: utf-8, utf-8 with BOM, gb18030 or xlsx
     seconds: float = 0.0
 
     def as_json(self) -> dict:
@@ -181,7 +182,7 @@ def _ingest_file(
         return result
     result.status = "loaded"
     result.rows_loaded, result.rows_rejected = entry.rows_loaded, entry.rows_rejected
-    result.rejected_by_reason = rejected_by_reason
+    result.rejected_by_reason, result.encoding = rejected_by_reason, entry.encoding
     return result
 
 
@@ -256,7 +257,7 @@ def _load(
         staged = stage_xlsx(con, path, feed)
     else:
         staged = stage_csv(con, path, feed, state / "tmp")
-    entry.ignored_columns = staged.ignored_headers
+    entry.ignored_columns, entry.encoding = staged.ignored_headers, staged.encoding
     rows_sql = checking.parsed_rows_sql(feed, staged, checking.control_total(con, feed, staged))
     data_rows = checking.find_rejects(con, feed, staged, name, rows_sql)
     if data_rows == 0:

@@ -109,7 +109,7 @@ def _blank_line_numbers(path: Path) -> list[int]:
     return numbers
 
 
-def _head_rows(path: Path, encoding: str, limit: int = 64) -> list[tuple[int, list[str]]]:
+def head_rows(path: Path, encoding: str, limit: int = 64) -> list[tuple[int, list[str]]]:
     """The first physical lines as (line number, cells) for header detection."""
     with path.open(encoding=encoding, newline="") as fh:
         lines = []
@@ -167,7 +167,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed, tmp_dir: P
         encoding = "gb18030"
     source = _transcode_gb18030(path, tmp_dir) if encoding == "gb18030" else path
     try:
-        header_line, header = find_header(feed, _head_rows(source, "utf-8-sig"))
+        header_line, header = find_header(feed, head_rows(source, "utf-8-sig"))
         mapping, ignored = map_columns(feed, header)
         try:
             _read_csv(con, source, len(header), header_line)

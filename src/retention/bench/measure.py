@@ -1,0 +1,59 @@
+"""What every benchmark records: the machine, and a stage's seconds and peak memory."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(pages / 2**30, 1),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def _child(function: Callable, args: tuple, queue: multiprocessing.Queue) -> None:
+    started = time.perf_counter()
+    value = function(*args)
+    seconds = time.perf_counter() - started
+    # Linux reports ru_maxrss in KiB; the process's own peak includes DuckDB's memory.
+    queue.put((value, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def in_child(function: Callable, *args: Any) -> tuple[Any, float, float]:
+    """Run function(*args) in a fresh process: (its value, seconds, peak RSS in MiB).
+
+    A fresh process per stage makes the peak memory that stage's own, DuckDB's included.
+    """
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(function, args, queue))
+    process.start()
+    value, seconds, peak = queue.get()
+    process.join()
+    if process.exitcode:
+        raise RuntimeError(f"{function.__name__} failed with exit code {process.exitcode}")
+    return value, seconds, round(peak, 1)
+
+
+def write(path: Path, result: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
