@@ -74,6 +74,7 @@ def test_english_headers_fullwidth_parentheses_and_extra_columns(
     assert (str(amount), str(paid_on), len(key)) == ("1200.50", "2023-10-09", 64)
     ignored = query(state, "select ignored_columns from ledger.submissions")[0][0]
     assert ignored == ["备注"]
+    assert "备注" in result.message
 
 
 def test_header_below_six_non_empty_rows_is_not_found(landing: Path, state: Path) -> None:

@@ -183,6 +183,11 @@ def _ingest_file(
     result.status = "loaded"
     result.rows_loaded, result.rows_rejected = entry.rows_loaded, entry.rows_rejected
     result.rejected_by_reason, result.encoding = rejected_by_reason, entry.encoding
+    if entry.ignored_columns:
+        ignored = "、".join(entry.ignored_columns)
+        result.message = (
+            f"已忽略约定以外的列：{ignored} / columns not in the contract, ignored: {ignored}"
+        )
     return result
 
 
