@@ -139,9 +139,7 @@ def test_control_total_mismatch_refuses_the_file(landing: Path, state: Path) -> 
     result = only(ingest(landing, state))
     assert (result.status, result.reason) == ("refused", "control_total_mismatch")
     assert "1500" in result.message and "1510" in result.message and "见习岗位数" in result.message
-    assert query(
-        state, "select count(*) from information_schema.tables where table_name = 'internship_base'"
-    ) == [(0,)]
+    assert query(state, "select count(*) from raw.internship_base") == [(0,)]
 
 
 def test_total_counts_rows_that_are_later_rejected(landing: Path, state: Path) -> None:

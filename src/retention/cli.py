@@ -37,6 +37,16 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dbt_sources(args: argparse.Namespace) -> int:
+    from retention.contract import default_contract
+    from retention.dbt_sources import write_sources
+    from retention.paths import DBT_DIR
+
+    for path in write_sources(default_contract(), DBT_DIR):
+        print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="retention", description=__doc__)
     top.add_argument("-v", "--verbose", action="store_true", help="log each step")
@@ -53,6 +63,9 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=int, default=1, help="multiply the row counts")
     sample.add_argument("--broken", action="store_true", help="write files that must be refused")
     sample.set_defaults(run=_sample)
+
+    sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
+    sources.set_defaults(run=_dbt_sources)
     return top
 
 

@@ -11,6 +11,7 @@ PROJECT_ROOT = Path(os.environ.get("RETENTION_HOME", Path(__file__).resolve().pa
 CONTRACT_FILE = PROJECT_ROOT / "contract" / "feeds.yaml"
 REFERENCE_DIR = PROJECT_ROOT / "seeds" / "reference"
 SAMPLE_LANDING = PROJECT_ROOT / "seeds" / "sample"
+DBT_DIR = PROJECT_ROOT / "dbt"
 DEFAULT_STATE = PROJECT_ROOT / ".state"
 
 

@@ -92,6 +92,8 @@ def ingest(
     key = pii.pii_key()
     con = warehouse.connect(state)
     ledger.ensure(con)
+    for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
+        ledger.ensure_feed_table(con, feed)
     try:
         results = []
         for path in delivered_files(landing):
@@ -267,7 +269,6 @@ def _load(
     data_rows = checking.find_rejects(con, feed, staged, name, rows_sql)
     if data_rows == 0:
         raise FileRefused("empty")
-    ledger.ensure_feed_table(con, feed)
     stored = [
         sql for column in feed.columns for sql in rules.stored_values(column, "$ipad", "$opad")
     ]
