@@ -1,0 +1,103 @@
+-- Cohorts of the local college (留慈率): the quarter's year and the year before, counting
+-- graduates up to the quarter's end; retained = received in Cixi from 183 days before
+-- graduation to the quarter's end.
+with quarters as (
+    select * from {{ ref('int_quarters') }}
+),
+
+graduates as (
+    select * from {{ ref('dim_local_college_graduates') }}
+),
+
+intakes as (
+    select * from {{ ref('fct_graduate_intakes') }}
+),
+
+members as (
+    select
+        quarters.quarter,
+        quarters.quarter_end,
+        graduates.cohort_year,
+        graduates.person_key,
+        min(graduates.graduated_on) as graduated_on,
+        bool_or(graduates.in_industry_program) as in_industry_program
+    from quarters
+    inner join graduates
+        on
+            graduates.cohort_year in (quarters.quarter_year, quarters.quarter_year - 1)
+            and graduates.graduated_on <= quarters.quarter_end
+    group by quarters.quarter, quarters.quarter_end, graduates.cohort_year, graduates.person_key
+),
+
+retention as (
+    select
+        members.quarter,
+        members.cohort_year,
+        members.person_key,
+        members.in_industry_program,
+        count(intakes.person_key) > 0 as is_retained
+    from members
+    left join intakes
+        on
+            members.person_key = intakes.person_key
+            and intakes.received_on >= members.graduated_on - interval 183 day
+            and intakes.received_on <= members.quarter_end
+    group by all
+),
+
+cohorts as (
+    select
+        quarter,
+        quarter_year as cohort_year
+    from quarters
+    union all
+    select
+        quarter,
+        quarter_year - 1 as cohort_year
+    from quarters
+),
+
+by_cohort as (
+    select
+        cohorts.quarter,
+        cohorts.cohort_year,
+        count(retention.person_key) as cohort_size,
+        count(*) filter (where retention.is_retained) as retained
+    from cohorts
+    left join retention
+        on cohorts.quarter = retention.quarter and cohorts.cohort_year = retention.cohort_year
+    group by cohorts.quarter, cohorts.cohort_year
+),
+
+by_programme as (
+    select
+        cohorts.quarter,
+        cohorts.cohort_year,
+        programme.in_industry_program,
+        count(retention.person_key) as cohort_size,
+        count(*) filter (where retention.is_retained) as retained
+    from cohorts
+    cross join (select unnest([true, false]) as in_industry_program) as programme
+    left join retention
+        on
+            cohorts.quarter = retention.quarter
+            and cohorts.cohort_year = retention.cohort_year
+            and programme.in_industry_program = retention.in_industry_program
+    group by all
+),
+
+final as (
+    {% set cohort = "json_object('cohort_year', cohort_year)" %}
+    {% set split = "json_object('cohort_year', cohort_year, 'industry_program', in_industry_program)" %}
+    {{ kpi_row('local_college_cohort_size', 'cohort', 'cohort_size', cohort) }} from by_cohort
+    union all
+    {{ kpi_row('local_college_retained', 'cohort', 'retained', cohort) }} from by_cohort
+    union all
+    {{ kpi_row('local_college_retention_rate', 'cohort', 'retained / nullif(cohort_size, 0)', cohort) }}
+    from by_cohort
+    union all
+    {{ kpi_row('local_college_retention_rate', 'cohort', 'retained / nullif(cohort_size, 0)', split) }}
+    from by_programme
+)
+
+select * from final
