@@ -37,6 +37,23 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    from retention.build import build
+
+    nodes = build(args.state)
+    print(f"dbt build passed: {len(nodes)} models, seeds and tests")
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from retention.ingest.naming import Quarter
+    from retention.kpis import kpis_document
+
+    document = kpis_document(args.state, str(Quarter.parse(args.quarter)))
+    print(json.dumps(document, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _dbt_sources(args: argparse.Namespace) -> int:
     from retention.contract import default_contract
     from retention.dbt_sources import write_sources
@@ -63,6 +80,15 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=int, default=1, help="multiply the row counts")
     sample.add_argument("--broken", action="store_true", help="write files that must be refused")
     sample.set_defaults(run=_sample)
+
+    build = commands.add_parser("build", help="run the dbt build on the warehouse")
+    build.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    build.set_defaults(run=_build)
+
+    kpis = commands.add_parser("kpis", help="print a quarter's kpis.json")
+    kpis.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    kpis.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    kpis.set_defaults(run=_kpis)
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)

@@ -1,0 +1,77 @@
+"""A quarter's kpis.json (contract/kpis.md) from reports.rpt_quarterly_kpis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from retention import warehouse
+
+DECIMALS = {"ratio": 4, "yuan": 2}
+
+
+class QuarterNotFound(LookupError):
+    pass
+
+
+def _number(value: float | None, unit: str) -> float | int | None:
+    if value is None:
+        return None
+    places = DECIMALS.get(unit)
+    return round(value, places) if places is not None else int(round(value))
+
+
+def missing_feeds(con, quarter: str) -> list[str]:
+    rows = con.execute(
+        "select feed from intermediate.int_feed_deliveries "
+        "where quarter = ? and not is_delivered order by feed",
+        [quarter],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def kpi_rows(con, quarter: str) -> list[dict[str, Any]]:
+    """The quarter's KPIs in catalogue order, as kpis.json lists them."""
+    rows = con.execute(
+        """select report.kpi, report.scope, report.value, report.unit, report.dimension,
+                  report.yoy, report.qoq
+           from reports.rpt_quarterly_kpis as report
+           join (select kpi, scope, row_number() over () as position
+                 from reference.kpi_catalogue) as catalogue using (kpi, scope)
+           where report.quarter = ?
+           order by catalogue.position, report.dimension""",
+        [quarter],
+    ).fetchall()
+    return [
+        {
+            "kpi": kpi,
+            "scope": scope,
+            "value": _number(value, unit),
+            "unit": unit,
+            "dimension": json.loads(dimension),
+            "yoy": yoy,
+            "qoq": qoq,
+        }
+        for kpi, scope, value, unit, dimension, yoy, qoq in rows
+    ]
+
+
+def kpis_document(
+    state: Path, quarter: str, version: int | None = None, generated_at: dt.datetime | None = None
+) -> dict[str, Any]:
+    with warehouse.connect(state, read_only=True) as con:
+        kpis = kpi_rows(con, quarter)
+        if not kpis:
+            raise QuarterNotFound(f"no KPIs for {quarter}: is it loaded and built?")
+        missing = missing_feeds(con, quarter)
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
+    release: dict[str, Any] = {
+        "version": version,
+        "status": "provisional" if missing else "final",
+        "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if missing:
+        release["missing_feeds"] = missing
+    return {"quarter": quarter, "release": release, "kpis": kpis}
