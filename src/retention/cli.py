@@ -54,6 +54,30 @@ def _kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from retention.gate.runner import run_gate
+    from retention.ingest.naming import Quarter
+
+    run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+    passed = sum(o.success is True for o in run.outcomes)
+    not_run = sum(o.success is None for o in run.outcomes)
+    print(
+        f"{run.quarter}: {passed} of {len(run.outcomes)} expectations passed, {not_run} not run "
+        f"(feeds not delivered); run {run.run_id}"
+    )
+    for outcome in run.warnings:
+        print(f"warning: {outcome.sentence()}")
+    for outcome in run.blocking_failures:
+        print(f"BLOCKING: {outcome.sentence()}")
+    if run.data_docs:
+        print(f"Data Docs: {run.data_docs}")
+    if not run.passed:
+        print(
+            f"{run.quarter} failed {len(run.blocking_failures)} blocking check(s): not releasable"
+        )
+    return 0 if run.passed else 1
+
+
 def _dbt_sources(args: argparse.Namespace) -> int:
     from retention.contract import default_contract
     from retention.dbt_sources import write_sources
@@ -89,6 +113,11 @@ def parser() -> argparse.ArgumentParser:
     kpis.add_argument("--quarter", required=True, help="e.g. 2023Q4")
     kpis.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     kpis.set_defaults(run=_kpis)
+
+    validate = commands.add_parser("validate", help="run the quality gate for a quarter")
+    validate.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    validate.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    validate.set_defaults(run=_validate)
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)

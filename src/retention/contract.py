@@ -107,6 +107,11 @@ class Feed:
     def key(self) -> list[str]:
         return [c.name for c in self.columns if c.key]
 
+    @property
+    def stored_key(self) -> list[str]:
+        """The key as stored: a resident ID key is its person_key."""
+        return [self.column(name).stored_columns()[0][0] for name in self.key]
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 

@@ -1,0 +1,271 @@
+"""`retention validate`: run the gate for a quarter, keep every result, write Data Docs.
+
+GX validates pandas frames taken from DuckDB: its SQL data source fails on DuckDB
+(contract: notes on GX 1.24), and the frames of one quarter are small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from retention import warehouse
+from retention.contract import default_contract
+from retention.gate.checks import Check, Expectation, load_checks, raw_feed_checks
+
+log = logging.getLogger(__name__)
+
+RESULTS_DDL = """
+create schema if not exists gate;
+create table if not exists gate.runs (
+    run_id varchar, quarter varchar, run_at timestamp, passed boolean,
+    blocking_failures integer, warnings integer, data_docs varchar
+);
+create table if not exists gate.results (
+    run_id varchar, quarter varchar, suite varchar, check_name varchar, expectation varchar,
+    severity varchar, success boolean, observed_value varchar, unexpected_count bigint,
+    description_zh varchar, description_en varchar
+);
+"""
+
+
+class GateError(RuntimeError):
+    """The gate could not run (no such quarter, no build)."""
+
+
+@dataclass
+class Outcome:
+    check: Check
+    expectation: Expectation
+    success: bool | None  # None: not run, its feed was not delivered for the quarter
+    observed: str
+    unexpected_count: int | None
+
+    @property
+    def label(self) -> str:
+        column = self.expectation.kwargs.get("column") or self.expectation.kwargs.get("column_A")
+        return f"{self.expectation.type}({column})" if column else self.expectation.type
+
+    def sentence(self) -> str:
+        return (
+            f"{self.check.id}: {self.check.en} / {self.check.zh} — {self.label} failed "
+            f"({self.observed})"
+        )
+
+
+@dataclass
+class GateRun:
+    run_id: str
+    quarter: str
+    outcomes: list[Outcome]
+    data_docs: Path | None
+
+    @property
+    def blocking_failures(self) -> list[Outcome]:
+        return [
+            o for o in self.outcomes if o.success is False and o.expectation.severity == "blocking"
+        ]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        return [
+            o for o in self.outcomes if o.success is False and o.expectation.severity == "warning"
+        ]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking_failures
+
+
+def _query_params(con: duckdb.DuckDBPyConnection, quarter: str) -> dict:
+    row = warehouse.one(
+        con,
+        "select quarter, quarter_start, quarter_end, year_start, previous_quarter "
+        "from intermediate.int_quarters where quarter = ?",
+        [quarter],
+    )
+    if row is None:
+        raise GateError(f"{quarter} has no data in the warehouse: ingest and build it first")
+    names = ("quarter", "quarter_start", "quarter_end", "year_start", "previous_quarter")
+    return dict(zip(names, row, strict=True))
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict):
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    frame = con.execute(sql, used).df()
+    for column in frame.columns:  # GX compares numbers, not Decimal objects
+        sample = frame[column].dropna()
+        if len(sample) and isinstance(sample.iloc[0], Decimal):
+            frame[column] = frame[column].astype(float)
+    return frame
+
+
+def _checks(con: duckdb.DuckDBPyConnection, params: dict) -> list[Check]:
+    contract = default_contract()
+    previous = {}
+    for feed in contract.feeds:
+        count = warehouse.one(
+            con,
+            f"select count(*) from raw.{feed} where quarter = ? and not is_baseline",
+            [params["previous_quarter"]],
+        )
+        previous[feed] = count[0]
+    bands = {
+        feed: (low, high)
+        for feed, low, high in con.execute(
+            "select feed, row_count_low, row_count_high from reference.gate_thresholds"
+        ).fetchall()
+    }
+    return raw_feed_checks(contract, previous, bands) + load_checks()
+
+
+def _gx_context(state: Path):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(state / "gx"))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _expectation(exp: Expectation):
+    import great_expectations as gx
+
+    class_name = "".join(part.title() for part in exp.type.split("_"))
+    return getattr(gx.expectations, class_name)(**exp.kwargs, meta={"severity": exp.severity})
+
+
+def _plain(value: object) -> str:
+    """An example value as a person reads it (no numpy reprs)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_plain(v) for v in value) + ")"
+    return str(value.item() if hasattr(value, "item") else value)
+
+
+def _observed(result) -> tuple[str, int | None]:
+    details = result.result or {}
+    if "unexpected_count" in details:
+        count = details["unexpected_count"]
+        examples = details.get("unexpected_index_list") or details.get("partial_unexpected_list")
+        sample = "; ".join(_plain(v) for v in (examples or [])[:3])
+        text = f"{count} of {details.get('element_count')} rows unexpected"
+        return (f"{text}: {sample}" if sample and count else text), count
+    return f"observed {details.get('observed_value')}", None
+
+
+def _validate(context, check: Check, frame) -> list[Outcome]:
+    import great_expectations as gx
+
+    source = context.data_sources.add_or_update_pandas("warehouse")
+    asset = next((a for a in source.assets if a.name == check.id), None)
+    asset = asset or source.add_dataframe_asset(name=check.id)
+    batch = next((b for b in asset.batch_definitions if b.name == "quarter"), None)
+    batch = batch or asset.add_batch_definition_whole_dataframe("quarter")
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(
+            name=check.id, expectations=[_expectation(e) for e in check.expectations]
+        )
+    )
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=check.id, data=batch, suite=suite)
+    )
+    result_format = {"result_format": "SUMMARY"}
+    if check.identify_by:  # name the offending rows by these columns, not by row index
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": list(check.identify_by),
+        }
+    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    outcomes = []
+    for exp, res in zip(check.expectations, result.results, strict=True):
+        observed, count = _observed(res)
+        outcomes.append(Outcome(check, exp, bool(res.success), observed, count))
+    return outcomes
+
+
+def _skipped(check: Check, missing: set[str]) -> list[Outcome]:
+    absent = ", ".join(sorted(set(check.feeds) & missing))
+    return [
+        Outcome(check, e, None, f"not run: {absent} not delivered", None)
+        for e in check.expectations
+    ]
+
+
+def run_gate(state: Path, quarter: str) -> GateRun:
+    """Validate the quarter, store every result in the warehouse and write Data Docs."""
+    with warehouse.connect(state, read_only=True) as con:
+        params = _query_params(con, quarter)
+        missing = {
+            feed
+            for (feed,) in con.execute(
+                "select feed from intermediate.int_feed_deliveries "
+                "where quarter = ? and not is_delivered",
+                [quarter],
+            ).fetchall()
+        }
+        checks = _checks(con, params)
+        runnable = [c for c in checks if not set(c.feeds) & missing]
+        frames = {check.id: _frame(con, check.query, params) for check in runnable}
+    context = _gx_context(state)
+    outcomes = [
+        outcome
+        for check in checks
+        for outcome in (
+            _validate(context, check, frames[check.id])
+            if check.id in frames
+            else _skipped(check, missing)
+        )
+    ]
+    context.build_data_docs()
+    docs = state / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    run = GateRun(uuid.uuid4().hex, quarter, outcomes, docs if docs.exists() else None)
+    _store(state, run)
+    return run
+
+
+def _store(state: Path, run: GateRun) -> None:
+    with warehouse.connect(state) as con:
+        con.execute(RESULTS_DDL)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.execute(
+            "insert into gate.runs values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.run_id,
+                run.quarter,
+                now,
+                run.passed,
+                len(run.blocking_failures),
+                len(run.warnings),
+                str(run.data_docs or ""),
+            ],
+        )
+        con.executemany(
+            "insert into gate.results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    run.run_id,
+                    run.quarter,
+                    o.check.suite,
+                    o.check.name,
+                    o.label,
+                    o.expectation.severity,
+                    o.success,
+                    o.observed,
+                    o.unexpected_count,
+                    o.check.zh,
+                    o.check.en,
+                ]
+                for o in run.outcomes
+            ],
+        )
