@@ -17,7 +17,7 @@ students as (
         quarters.quarter,
         count(distinct programme.person_key) as students
     from quarters
-    left join programme on programme.joined_on <= quarters.quarter_end
+    left join programme on quarters.quarter_end >= programme.joined_on
     group by quarters.quarter
 ),
 

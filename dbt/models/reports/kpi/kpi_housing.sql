@@ -21,7 +21,7 @@ cumulative as (
             where housing.housing_event = 'talent_apartment_sale'
         ) as apartments
     from quarters
-    left join housing on housing.event_on <= quarters.quarter_end
+    left join housing on quarters.quarter_end >= housing.event_on
     group by quarters.quarter
 ),
 

@@ -25,7 +25,7 @@ members as (
     inner join graduates
         on
             graduates.cohort_year in (quarters.quarter_year, quarters.quarter_year - 1)
-            and graduates.graduated_on <= quarters.quarter_end
+            and quarters.quarter_end >= graduates.graduated_on
     group by quarters.quarter, quarters.quarter_end, graduates.cohort_year, graduates.person_key
 ),
 
@@ -41,7 +41,7 @@ retention as (
         on
             members.person_key = intakes.person_key
             and intakes.received_on >= members.graduated_on - interval 183 day
-            and intakes.received_on <= members.quarter_end
+            and members.quarter_end >= intakes.received_on
     group by all
 ),
 
@@ -69,6 +69,10 @@ by_cohort as (
     group by cohorts.quarter, cohorts.cohort_year
 ),
 
+programme_flags as (
+    select unnest([true, false]) as in_industry_program
+),
+
 by_programme as (
     select
         cohorts.quarter,
@@ -77,7 +81,7 @@ by_programme as (
         count(retention.person_key) as cohort_size,
         count(*) filter (where retention.is_retained) as retained
     from cohorts
-    cross join (select unnest([true, false]) as in_industry_program) as programme
+    cross join programme_flags as programme
     left join retention
         on
             cohorts.quarter = retention.quarter
@@ -88,16 +92,16 @@ by_programme as (
 
 final as (
     {% set cohort = "json_object('cohort_year', cohort_year)" %}
-    {% set split = "json_object('cohort_year', cohort_year, 'industry_program', in_industry_program)" %}
+    {% set split = "json_object('cohort_year', cohort_year, "
+        ~ "'industry_program', in_industry_program)" %}
+    {% set rate = "retained / nullif(cohort_size, 0)" %}
     {{ kpi_row('local_college_cohort_size', 'cohort', 'cohort_size', cohort) }} from by_cohort
     union all
     {{ kpi_row('local_college_retained', 'cohort', 'retained', cohort) }} from by_cohort
     union all
-    {{ kpi_row('local_college_retention_rate', 'cohort', 'retained / nullif(cohort_size, 0)', cohort) }}
-    from by_cohort
+    {{ kpi_row('local_college_retention_rate', 'cohort', rate, cohort) }} from by_cohort
     union all
-    {{ kpi_row('local_college_retention_rate', 'cohort', 'retained / nullif(cohort_size, 0)', split) }}
-    from by_programme
+    {{ kpi_row('local_college_retention_rate', 'cohort', rate, split) }} from by_programme
 )
 
 select * from final

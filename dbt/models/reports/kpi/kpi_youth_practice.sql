@@ -17,7 +17,7 @@ offered as (
         quarters.quarter,
         coalesce(sum(positions.slots), 0) as slots
     from quarters
-    left join positions on positions.published_on <= quarters.quarter_end
+    left join positions on quarters.quarter_end >= positions.published_on
     group by quarters.quarter
 ),
 
@@ -26,7 +26,7 @@ served as (
         quarters.quarter,
         count(distinct participations.person_key) as youth
     from quarters
-    left join participations on participations.start_on <= quarters.quarter_end
+    left join participations on quarters.quarter_end >= participations.start_on
     group by quarters.quarter
 ),
 
