@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STATE ?= .state
 LANDING ?= seeds/sample
 
-.PHONY: setup run test lint format bench-ingest clean
+.PHONY: setup run test lint format bench-ingest bench-warehouse clean
 
 setup: $(VENV)/.synced
 
@@ -38,6 +38,9 @@ test: lint
 
 bench-ingest: setup
 	$(BIN)/python -m retention.bench.ingest --scale $(or $(SCALE),100) --out bench-results/ingest.json
+
+bench-warehouse: setup
+	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),1,10,100) --out bench-results/warehouse.json
 
 clean:
 	rm -rf $(STATE) bench-data .pytest_cache .ruff_cache

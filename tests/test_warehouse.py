@@ -1,0 +1,148 @@
+"""The warehouse on the bundled sample: dbt builds every KPI, kpis.json shows the city's 2023
+figures, and the gate passes the sample but stops corrupted copies of it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from retention.build import build
+from retention.gate.runner import run_gate
+from retention.ingest.loader import ingest
+from retention.paths import SAMPLE_LANDING, warehouse_path
+
+
+@pytest.fixture(scope="module")
+def built(sample_state, tmp_path_factory) -> Path:
+    """A copy of the ingested sample, built by dbt (unit tests and data tests included)."""
+    state = tmp_path_factory.mktemp("built") / "state"
+    shutil.copytree(sample_state[0], state)
+    build(state)
+    return state
+
+
+def retention_cli(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "retention.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_kpis_json_for_2023q4_gives_every_figure_of_the_reply(built: Path) -> None:
+    run = retention_cli("kpis", "--quarter", "2023Q4", "--state", str(built))
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert document["quarter"] == "2023Q4"
+    assert document["release"]["status"] == "final"
+    value = {(k["kpi"], k["scope"]): k["value"] for k in document["kpis"] if not k["dimension"]}
+    assert value["graduate_intake", "ytd"] == 20999
+    assert value["graduate_intake_target", "ytd"] == 20400
+    assert value["graduate_intake_completion_rate", "ytd"] == 1.0293
+    assert value["graduate_intake_rank", "ytd"] == 3
+    assert round(value["talent_subsidy_amount", "ytd"] / 1e8, 2) == 1.47
+    assert value["talent_child_enrollments", "ytd"] == 120
+    assert round(value["employment_subsidy_amount", "ytd"] / 1e4, 2) == 3354.76
+    assert value["employment_subsidy_enterprise_times", "ytd"] == 1241
+    assert value["employment_subsidy_graduate_times", "ytd"] == 2864
+    assert round(value["rental_housing_units", "cumulative"] / 1e4, 1) == 3.5
+    assert value["public_rental_households", "cumulative"] == 5508
+    assert value["talent_apartments_sold", "cumulative"] == 1247
+    assert value["industry_program_students", "cumulative"] == 2957
+    assert 3900 <= value["practice_positions", "cumulative"] <= 3999
+    assert 8000 <= value["practice_youth", "cumulative"] <= 8999
+    assert value["internship_bases_new", "ytd"] == 43
+    assert value["internship_bases_active", "as_of"] == 130
+    assert value["unemployed_support_coverage_rate", "as_of"] == 1.0
+
+
+def test_every_catalogue_kpi_is_reported_for_every_quarter(built: Path) -> None:
+    with duckdb.connect(str(warehouse_path(built)), read_only=True) as con:
+        missing = con.execute(
+            """select quarters.quarter, catalogue.kpi, catalogue.scope
+            from intermediate.int_quarters as quarters
+            cross join reference.kpi_catalogue as catalogue
+            anti join reports.rpt_quarterly_kpis as report
+              on report.quarter = quarters.quarter and report.kpi = catalogue.kpi
+             and report.scope = catalogue.scope"""
+        ).fetchall()
+        quarters = con.execute("select count(*) from intermediate.int_quarters").fetchall()
+    assert missing == []
+    assert quarters == [(10,)]  # 2022Q1 to 2024Q2
+
+
+def test_the_gate_passes_the_sample(built: Path) -> None:
+    run = retention_cli("validate", "--quarter", "2023Q4", "--state", str(built))
+    assert run.returncode == 0, run.stdout + run.stderr
+    with duckdb.connect(str(warehouse_path(built)), read_only=True) as con:
+        stored = con.execute(
+            "select count(*), count(*) filter (where success) from gate.results "
+            "where quarter = '2023Q4'"
+        ).fetchall()[0]
+    assert stored[0] > 100 and stored[0] == stored[1]
+    assert (built / "gx/gx/uncommitted/data_docs/local_site/index.html").exists()
+
+
+def _reject_five_percent(landing: Path, state: Path) -> None:
+    """Deliver a v2 of practice_position 2023Q4 in which 5% of rows carry a bad date."""
+    source = SAMPLE_LANDING / "youth/practice_position_2023Q4.csv"
+    raw = source.read_bytes()
+    try:
+        encoding, text = "utf-8-sig", raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding, text = "gb18030", raw.decode("gb18030")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = next(i for i, row in enumerate(rows) if "岗位编号" in row or "position_id" in row)
+    column = (
+        rows[header].index("发布日期")
+        if "发布日期" in rows[header]
+        else rows[header].index("published_on")
+    )
+    data = [r for r in rows[header + 1 :] if r and not r[0].startswith("合计")]
+    for row in data[: max(1, len(data) // 20 + 1)]:
+        row[column] = "2023-13-01"
+    out = io.StringIO()
+    csv.writer(out).writerows([rows[header], *data])
+    (landing / "youth").mkdir(parents=True)
+    (landing / "youth/practice_position_2023Q4_v2.csv").write_bytes(out.getvalue().encode(encoding))
+    ingest(landing, state)
+
+
+def test_the_gate_stops_a_corrupted_quarter_naming_each_check(built: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(built, state)
+    with duckdb.connect(str(warehouse_path(state))) as con:
+        con.execute(
+            "update raw.subsidy_payment set amount_yuan = amount_yuan * 100 where payment_id = "
+            "(select min(payment_id) from raw.subsidy_payment where quarter = '2023Q4')"
+        )
+        con.execute(
+            "update raw.district_intake set intake_ytd = intake_ytd + 7 "
+            "where quarter = '2023Q4' and region_code = '330282'"
+        )
+        con.execute(
+            "update raw.practice_participant set position_id = 'NEVER-DELIVERED' where "
+            "enrollment_id = (select min(enrollment_id) from raw.practice_participant "
+            "where quarter = '2023Q4')"
+        )
+    _reject_five_percent(tmp_path / "landing", state)
+    build(state)
+
+    run = run_gate(state, "2023Q4")
+
+    assert not run.passed
+    assert {o.check.id for o in run.blocking_failures} == {
+        "plausibility.subsidy_within_standard",
+        "cross_feed.district_row_matches_our_count",
+        "cross_feed.participant_positions_delivered",
+        "ingestion_health.rejected_rows_under_threshold",
+    }
+    cli = retention_cli("validate", "--quarter", "2023Q4", "--state", str(state))
+    assert cli.returncode == 1
+    assert "cross_feed.participant_positions_delivered" in cli.stdout
+    assert "practice_position" in cli.stdout and "not releasable" in cli.stdout
