@@ -41,10 +41,10 @@ def measure(scale: int, data: Path) -> dict:
     # A second build over unchanged data: what a re-run costs.
     _, rebuild_seconds, _ = in_child(run_build, state)
     gate, gate_seconds, gate_peak = in_child(run_gate, state, QUARTER)
-    rows = sum(1 for _ in landing.rglob("*.*"))
+    files = sum(1 for _ in landing.rglob("*.*"))
     return {
         "scale": scale,
-        "files": rows,
+        "files": files,
         "dbt_build": {
             "seconds": round(build_seconds, 1),
             "peak_memory_mib": build_peak,
