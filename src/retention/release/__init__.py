@@ -1,0 +1,1 @@
+"""The quarterly leadership pack: kpis.json/csv, the Excel workbook, the PDF brief."""

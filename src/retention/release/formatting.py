@@ -1,0 +1,89 @@
+"""Figures written as the city's own documents write them.
+
+Counts are whole numbers with their measure word (人, 家次, 人次, 套, 户); money is in 万元
+with 2 decimals, or 亿元 with 2 decimals for large sums; rates are percentages with 2
+decimals. Rounding is half up (as a person rounds), except where a rule says truncate.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+NUMERALS = "零一二三四五六七八九"
+YI = Decimal(10**8)
+WAN = Decimal(10**4)
+
+
+def _decimal(value: float | int | Decimal) -> Decimal:
+    # str() first: Decimal(0.1) would carry the binary float's tail into the rounding.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def round_half_up(value: float | int | Decimal, places: int) -> Decimal:
+    return _decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+
+
+def truncate(value: float | int | Decimal, places: int) -> Decimal:
+    return _decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_DOWN)
+
+
+def count(value: int | float, measure: str = "") -> str:
+    """20999人, 1241家次."""
+    return f"{int(round_half_up(value, 0))}{measure}"
+
+
+def wan_yuan(yuan: float | Decimal) -> str:
+    """33547600 -> 3354.76万元."""
+    return f"{round_half_up(_decimal(yuan) / WAN, 2)}万元"
+
+
+def yi_yuan(yuan: float | Decimal) -> str:
+    """147036500 -> 1.47亿元."""
+    return f"{round_half_up(_decimal(yuan) / YI, 2)}亿元"
+
+
+def money(yuan: float | Decimal) -> str:
+    """亿元 from one hundred million yuan up, 万元 below."""
+    return yi_yuan(yuan) if abs(_decimal(yuan)) >= YI else wan_yuan(yuan)
+
+
+def percent(ratio: float | Decimal, places: int = 2) -> str:
+    """1.0293 -> 102.93%; the ratio is already rounded by its own rule."""
+    return f"{round_half_up(_decimal(ratio) * 100, places)}%"
+
+
+def wan(value: int | float, measure: str, places: int = 1) -> str:
+    """35012 -> 3.5万套 (a large count in 万)."""
+    return f"{round_half_up(_decimal(value) / WAN, places)}万{measure}"
+
+
+def more_than(value: int | float, step: int, measure: str) -> str:
+    """3946 -> 3900余个: the figure down to a round step, then 余 (more than)."""
+    floor = int(value) // step * step
+    return f"{floor}余{measure}" if floor < value else f"{floor}{measure}"
+
+
+def chinese_number(value: int) -> str:
+    """1..99 in Chinese numerals: 3 -> 三, 10 -> 十, 21 -> 二十一."""
+    if not 0 < value < 100:
+        raise ValueError(f"no Chinese numeral written here for {value}")
+    tens, ones = divmod(value, 10)
+    if tens == 0:
+        return NUMERALS[ones]
+    head = "" if tens == 1 else NUMERALS[tens]
+    return f"{head}十{NUMERALS[ones] if ones else ''}"
+
+
+def place(rank: int) -> str:
+    """3 -> 第三位."""
+    return f"第{chinese_number(rank)}位"
+
+
+def change(value: float | None, rule: str) -> str:
+    """A yoy/qoq change as leadership reads it: 增长5.20% / 下降1.10% / 提高1.23个百分点."""
+    if value is None:
+        return "—"
+    if rule == "difference":
+        points = round_half_up(abs(_decimal(value)) * 100, 2)
+        return f"{'提高' if value >= 0 else '下降'}{points}个百分点"
+    return f"{'增长' if value >= 0 else '下降'}{round_half_up(abs(_decimal(value)) * 100, 2)}%"
