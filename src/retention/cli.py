@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from retention.paths import DEFAULT_STATE
+from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -78,6 +78,23 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if run.passed else 1
 
 
+def _release(args: argparse.Namespace) -> int:
+    from retention.ingest.naming import Quarter
+    from retention.release.pack import make_release
+    from retention.release.pack_data import ReleaseRefused
+
+    try:
+        release = make_release(args.state, str(Quarter.parse(args.quarter)), args.out)
+    except ReleaseRefused as refused:
+        print(f"release refused: {refused}", file=sys.stderr)
+        return 1
+    if release.created:
+        print(f"released {release.quarter} v{release.version} ({release.status}): {release.path}")
+    else:
+        print(f"{release.quarter} unchanged: v{release.version} stands at {release.path}")
+    return 0
+
+
 def _dbt_sources(args: argparse.Namespace) -> int:
     from retention.contract import default_contract
     from retention.dbt_sources import write_sources
@@ -118,6 +135,12 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--quarter", required=True, help="e.g. 2023Q4")
     validate.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     validate.set_defaults(run=_validate)
+
+    release = commands.add_parser("release", help="publish a quarter's leadership pack")
+    release.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    release.set_defaults(run=_release)
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)

@@ -13,6 +13,7 @@ REFERENCE_DIR = PROJECT_ROOT / "seeds" / "reference"
 SAMPLE_LANDING = PROJECT_ROOT / "seeds" / "sample"
 DBT_DIR = PROJECT_ROOT / "dbt"
 DEFAULT_STATE = PROJECT_ROOT / ".state"
+DEFAULT_RELEASES = PROJECT_ROOT / "releases"
 
 
 def warehouse_path(state: Path) -> Path:

@@ -87,3 +87,30 @@ def change(value: float | None, rule: str) -> str:
         points = round_half_up(abs(_decimal(value)) * 100, 2)
         return f"{'提高' if value >= 0 else '下降'}{points}个百分点"
     return f"{'增长' if value >= 0 else '下降'}{round_half_up(abs(_decimal(value)) * 100, 2)}%"
+
+
+# Measure words (量词) of the catalogue's units, as the city's documents write them.
+MEASURE_WORDS = {
+    "persons": "人",
+    "person_times": "人次",
+    "enterprises": "家",
+    "enterprise_times": "家次",
+    "bases": "家",
+    "positions": "个",
+    "units": "套",
+    "households": "户",
+    "contracts": "套",
+}
+
+
+def figure(value: float | None, unit: str) -> str:
+    """Any catalogue value as text: 20999人, 3354.76万元, 102.93%, 第三位, — when missing."""
+    if value is None:
+        return "—"
+    if unit == "yuan":
+        return money(value)
+    if unit == "ratio":
+        return percent(value)
+    if unit == "rank":
+        return place(int(value))
+    return count(value, MEASURE_WORDS.get(unit, ""))

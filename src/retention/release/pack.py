@@ -1,0 +1,84 @@
+"""`retention release`: an immutable, versioned leadership pack for one quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from retention.release import versions
+from retention.release.brief import write_brief
+from retention.release.kpis_files import write_kpis_csv, write_kpis_json
+from retention.release.pack_data import read_pack_data
+from retention.release.workbook import write_workbook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Release:
+    quarter: str
+    version: int
+    status: str
+    path: Path
+    created: bool  # False: the inputs had not changed, the latest version stands
+
+
+def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Release:
+    now = now or dt.datetime.now(dt.UTC)
+    data = read_pack_data(state, quarter, now)
+    fingerprint = versions.fingerprint(data.kpis, data.submissions)
+    previous = versions.previous_manifest(out, quarter)
+    if previous and previous["inputs_fingerprint"] == fingerprint:
+        path = out / quarter / f"v{previous['version']}"
+        log.info("%s unchanged since v%s: no new version", quarter, previous["version"])
+        return Release(quarter, previous["version"], previous["status"], path, created=False)
+
+    version = previous["version"] + 1 if previous else 1
+    release = data.kpis["release"]
+    data.kpis["release"] = {
+        "version": version,
+        **{k: v for k, v in release.items() if k != "version"},
+    }
+    if previous:
+        previous_path = out / quarter / f"v{previous['version']}" / "kpis.json"
+        previous_kpis = json.loads(previous_path.read_text(encoding="utf-8"))
+        note = versions.restatement(previous, previous_kpis, data.kpis, data.submissions)
+        data.kpis["release"]["restatement"] = note
+
+    staging = out / quarter / f".v{version}-{uuid.uuid4().hex[:8]}.partial"
+    staging.mkdir(parents=True)
+    try:
+        files = [
+            write_kpis_json(data.kpis, staging / "kpis.json"),
+            write_kpis_csv(data.kpis, staging / "kpis.csv"),
+            write_workbook(
+                data, staging / f"慈溪市高校毕业生留慈工作指标_{quarter}_v{version}.xlsx"
+            ),
+            write_brief(
+                data, staging / f"慈溪市高校毕业生留慈工作季度报告_{quarter}_v{version}.pdf"
+            ),
+        ]
+        manifest = {
+            "quarter": quarter,
+            "version": version,
+            "status": data.kpis["release"]["status"],
+            "generated_at": data.kpis["release"]["generated_at"],
+            "missing_feeds": data.kpis["release"].get("missing_feeds", []),
+            "files": [{"file": f.name, "sha256": versions.sha256(f)} for f in files],
+            "built_from": data.submissions,
+            "gate_run": {k: str(v) for k, v in data.gate_run.items()},
+            "inputs_fingerprint": fingerprint,
+        }
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+        target = versions.publish(staging, out / quarter / f"v{version}")
+    except BaseException:
+        versions.discard(staging)
+        raise
+    return Release(quarter, version, manifest["status"], target, created=True)

@@ -1,0 +1,177 @@
+"""Everything the leadership pack shows, read once from the warehouse for one quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from retention import warehouse
+from retention.kpis import kpis_document
+
+
+class ReleaseRefused(RuntimeError):
+    """The quarter may not be released; the message says why and what to do."""
+
+
+@dataclass
+class PackData:
+    quarter: str
+    kpis: dict[str, Any]  # the kpis.json document (release block filled in later)
+    catalogue: list[dict[str, Any]]
+    districts: list[dict[str, Any]]
+    breakdowns: list[dict[str, Any]]
+    intake_by_quarter: list[dict[str, Any]]
+    subsidy_items: list[dict[str, Any]]
+    trends: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    rejections: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
+    gate_run: dict[str, Any]
+    submissions: list[dict[str, Any]]
+
+    def value(self, kpi: str, scope: str, **dimension: Any) -> float | None:
+        for row in self.kpis["kpis"]:
+            if row["kpi"] == kpi and row["scope"] == scope and row["dimension"] == dimension:
+                return row["value"]
+        return None
+
+    def row(self, kpi: str, scope: str, **dimension: Any) -> dict[str, Any] | None:
+        return next(
+            (
+                r
+                for r in self.kpis["kpis"]
+                if r["kpi"] == kpi and r["scope"] == scope and r["dimension"] == dimension
+            ),
+            None,
+        )
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def latest_gate_run(con: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, Any]:
+    """The gate's latest run for the quarter, which must have passed on the current data."""
+    try:
+        runs = _dicts(
+            con,
+            "select run_id, run_at, passed, blocking_failures, warnings from gate.runs "
+            "where quarter = ? order by run_at desc limit 1",
+            [quarter],
+        )
+    except duckdb.CatalogException:
+        runs = []
+    if not runs:
+        raise ReleaseRefused(
+            f"{quarter} has not been through the quality gate: run "
+            f"`retention validate --quarter {quarter}` first"
+        )
+    run = runs[0]
+    if not run["passed"]:
+        failed = _dicts(
+            con,
+            "select suite, check_name, expectation, observed_value, description_en "
+            "from gate.results where run_id = ? and severity = 'blocking' and not success",
+            [run["run_id"]],
+        )
+        lines = "; ".join(
+            f"{f['suite']}.{f['check_name']} ({f['description_en']}): {f['observed_value']}"
+            for f in failed
+        )
+        raise ReleaseRefused(
+            f"{quarter} failed {len(failed)} blocking check(s) of the quality gate "
+            f"(run {run['run_id']}): {lines}"
+        )
+    loaded_after = warehouse.one(
+        con,
+        "select count(*) from ledger.submissions where ingested_at > ? and quarter <= ? "
+        "and status in ('loaded', 'superseded')",
+        [run["run_at"], quarter],
+    )[0]
+    if loaded_after:
+        raise ReleaseRefused(
+            f"{loaded_after} file(s) were ingested after the gate's last run for {quarter}: "
+            f"build and run `retention validate --quarter {quarter}` again"
+        )
+    return run
+
+
+def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> PackData:
+    document = kpis_document(state, quarter, generated_at=generated_at)
+    with warehouse.connect(state, read_only=True) as con:
+        gate_run = latest_gate_run(con, quarter)
+        year = int(quarter[:4])
+        return PackData(
+            quarter=quarter,
+            kpis=document,
+            catalogue=_dicts(con, "select * from reference.kpi_catalogue"),
+            districts=_dicts(
+                con,
+                "select districts.*, divisions.is_reporting_city "
+                "from marts.fct_district_intake_snapshots as districts "
+                "join reference.ningbo_divisions as divisions using (region_code) "
+                "where quarter = ? order by completion_rank, region_code",
+                [quarter],
+            ),
+            breakdowns=_dicts(
+                con,
+                "select * from reports.rpt_intake_breakdown where quarter = ? "
+                "order by breakdown, ytd_intake desc, breakdown_value",
+                [quarter],
+            ),
+            intake_by_quarter=_dicts(
+                con,
+                "select quarter, value from reports.rpt_quarterly_kpis "
+                "where kpi = 'graduate_intake' and scope = 'quarter' "
+                "and left(quarter, 4)::int in (?, ?) order by quarter",
+                [year, year - 1],
+            ),
+            subsidy_items=_dicts(
+                con,
+                "select * from reports.rpt_subsidy_items where quarter = ? "
+                "order by category, amount_yuan desc",
+                [quarter],
+            ),
+            trends=_dicts(
+                con,
+                "select quarter, kpi, value from reports.rpt_quarterly_kpis "
+                "where dimension = '{}' and quarter <= ? order by quarter",
+                [quarter],
+            ),
+            deliveries=_dicts(
+                con,
+                "select * from intermediate.int_feed_deliveries where quarter = ? "
+                "order by department, feed",
+                [quarter],
+            ),
+            rejections=_dicts(
+                con,
+                "select rejected.feed, rejected.rejection_reason, count(*) as rows_rejected "
+                "from staging.stg_ledger__rejected_rows as rejected "
+                "join staging.stg_ledger__submissions as submissions "
+                "on rejected.file_sha256 = submissions.file_sha256 "
+                "and submissions.submission_status = 'loaded' "
+                "where rejected.submission_quarter = ? group by all order by all",
+                [quarter],
+            ),
+            checks=_dicts(
+                con,
+                "select suite, check_name, expectation, severity, success, observed_value, "
+                "description_zh from gate.results where run_id = ? order by suite, check_name",
+                [gate_run["run_id"]],
+            ),
+            gate_run=gate_run,
+            submissions=_dicts(
+                con,
+                "select department, feed, quarter, version, is_baseline, file_name, "
+                "file_sha256, rows_loaded, rows_rejected from ledger.submissions "
+                "where status = 'loaded' and quarter <= ? order by feed, quarter, version",
+                [quarter],
+            ),
+        )
