@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -134,6 +136,51 @@ def sample_state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
     state = tmp_path_factory.mktemp("sample") / "state"
     results = ingest(SAMPLE_LANDING, state)
     return state, results
+
+
+@pytest.fixture(scope="session")
+def built(sample_state, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the ingested sample, built by dbt (unit and data tests included). Tests that
+    change it work on their own copy."""
+    from retention.build import build
+
+    state = tmp_path_factory.mktemp("built") / "state"
+    shutil.copytree(sample_state[0], state)
+    build(state)
+    return state
+
+
+def retention_cli(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "retention.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """Every row of a department file as text cells, whatever its format."""
+    if path.suffix == ".xlsx":
+        import fastexcel
+
+        sheet = fastexcel.read_excel(str(path)).load_sheet(0, header_row=None, dtypes="string")
+        columns = sheet.to_arrow().to_pydict().values()
+        return [["" if v is None else v for v in row] for row in zip(*columns, strict=True)]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def resend_without(source: Path, target: Path, names: set[str], change) -> Path:
+    """Write `target` (UTF-8 CSV) from a sample file: its header row and data rows, each passed
+    through change(row_index, row, header) (None drops the row). `names` identify the header."""
+    rows = read_rows(source)
+    start = next(i for i, r in enumerate(rows) if names & set(r))
+    header = rows[start]
+    data = [r for r in rows[start + 1 :] if any(r) and not str(r[0]).startswith("合计")]
+    kept = [new for i, r in enumerate(data) if (new := change(i, list(r), header)) is not None]
+    write_csv(target, header, kept)
+    return target
 
 
 def copy_landing(source: Path, target: Path) -> Path:

@@ -3,35 +3,17 @@ figures, and the gate passes the sample but stops corrupted copies of it."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
-import pytest
+from conftest import read_rows, resend_without, retention_cli
 
 from retention.build import build
 from retention.gate.runner import run_gate
 from retention.ingest.loader import ingest
 from retention.paths import SAMPLE_LANDING, warehouse_path
-
-
-@pytest.fixture(scope="module")
-def built(sample_state, tmp_path_factory) -> Path:
-    """A copy of the ingested sample, built by dbt (unit tests and data tests included)."""
-    state = tmp_path_factory.mktemp("built") / "state"
-    shutil.copytree(sample_state[0], state)
-    build(state)
-    return state
-
-
-def retention_cli(*args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "retention.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
 def test_kpis_json_for_2023q4_gives_every_figure_of_the_reply(built: Path) -> None:
@@ -90,26 +72,19 @@ def test_the_gate_passes_the_sample(built: Path) -> None:
 
 def _reject_five_percent(landing: Path, state: Path) -> None:
     """Deliver a v2 of practice_position 2023Q4 in which 5% of rows carry a bad date."""
-    source = SAMPLE_LANDING / "youth/practice_position_2023Q4.csv"
-    raw = source.read_bytes()
-    try:
-        encoding, text = "utf-8-sig", raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        encoding, text = "gb18030", raw.decode("gb18030")
-    rows = list(csv.reader(io.StringIO(text)))
-    header = next(i for i, row in enumerate(rows) if "岗位编号" in row or "position_id" in row)
-    column = (
-        rows[header].index("发布日期")
-        if "发布日期" in rows[header]
-        else rows[header].index("published_on")
-    )
-    data = [r for r in rows[header + 1 :] if r and not r[0].startswith("合计")]
-    for row in data[: max(1, len(data) // 20 + 1)]:
-        row[column] = "2023-13-01"
-    out = io.StringIO()
-    csv.writer(out).writerows([rows[header], *data])
-    (landing / "youth").mkdir(parents=True)
-    (landing / "youth/practice_position_2023Q4_v2.csv").write_bytes(out.getvalue().encode(encoding))
+    (source,) = SAMPLE_LANDING.glob("youth/practice_position_2023Q4.*")
+    rows = len(read_rows(source))
+
+    def break_date(index: int, row: list[str], header: list[str]) -> list[str]:
+        if index <= rows // 20:
+            column = (
+                header.index("发布日期") if "发布日期" in header else header.index("published_on")
+            )
+            row[column] = "2023-13-01"
+        return row
+
+    target = landing / "youth/practice_position_2023Q4_v2.csv"
+    resend_without(source, target, {"岗位编号", "position_id"}, break_date)
     ingest(landing, state)
 
 
