@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STATE ?= .state
 LANDING ?= seeds/sample
 
-.PHONY: setup run test lint format bench-ingest bench-warehouse clean
+.PHONY: setup run test lint format bench-ingest bench-warehouse bench-release clean
 
 setup: $(VENV)/.synced
 
@@ -41,6 +41,9 @@ bench-ingest: setup
 
 bench-warehouse: setup
 	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),1,10,100) --out bench-results/warehouse.json
+
+bench-release: setup
+	$(BIN)/python -m retention.bench.release --scales $(or $(SCALES),1,100) --out bench-results/release.json
 
 clean:
 	rm -rf $(STATE) bench-data .pytest_cache .ruff_cache
