@@ -1,20 +1,30 @@
--- One row per Ningbo division per quarter: intake year to date against its annual target.
+-- One row per Ningbo division per quarter: intake year to date against its annual target, its
+-- completion rate as published (the year's rounding rule) and its rank by completion.
 with districts as (
     select * from {{ ref('stg_hrss__district_intake') }}
 ),
 
+targets as (
+    select * from {{ ref('intake_targets') }}
+),
+
 final as (
     select
-        submission_quarter as quarter,
-        region_code,
-        region_name,
-        intake_ytd,
-        annual_target,
-        intake_ytd / annual_target as completion_ratio,
+        districts.submission_quarter as quarter,
+        districts.region_code,
+        districts.region_name,
+        districts.intake_ytd,
+        districts.annual_target,
+        districts.intake_ytd / districts.annual_target as completion_ratio,
+        {{ percent_ratio('districts.intake_ytd', 'districts.annual_target',
+            "coalesce(targets.rounding_rule, 'round_half_up')") }} as completion_rate,
         rank() over (
-            partition by submission_quarter order by intake_ytd / annual_target desc
+            partition by districts.submission_quarter
+            order by districts.intake_ytd / districts.annual_target desc
         ) as completion_rank
     from districts
+    left join targets
+        on cast(left(districts.submission_quarter, 4) as integer) = targets.year
 )
 
 select * from final

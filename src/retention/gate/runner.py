@@ -161,7 +161,11 @@ def _observed(result) -> tuple[str, int | None]:
         sample = "; ".join(_plain(v) for v in (examples or [])[:3])
         text = f"{count} of {details.get('element_count')} rows unexpected"
         return (f"{text}: {sample}" if sample and count else text), count
-    return f"observed {details.get('observed_value')}", None
+    bounds = result.expectation_config.kwargs
+    expected = ""
+    if "min_value" in bounds or "max_value" in bounds:
+        expected = f", expected {bounds.get('min_value', '')}–{bounds.get('max_value', '')}"
+    return f"observed {_plain(details.get('observed_value'))}{expected}", None
 
 
 def _validate(context, check: Check, frame) -> list[Outcome]:
@@ -187,8 +191,11 @@ def _validate(context, check: Check, frame) -> list[Outcome]:
             "unexpected_index_column_names": list(check.identify_by),
         }
     result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    # GX does not keep the suite's order in its results: match them by expectation id.
+    by_id = {res.expectation_config.id: res for res in result.results}
     outcomes = []
-    for exp, res in zip(check.expectations, result.results, strict=True):
+    for exp, configured in zip(check.expectations, suite.expectations, strict=True):
+        res = by_id[configured.id]
         observed, count = _observed(res)
         outcomes.append(Outcome(check, exp, bool(res.success), observed, count))
     return outcomes

@@ -7,6 +7,7 @@ import io
 from functools import cache
 from pathlib import Path
 
+from retention.release import formatting as fmt
 from retention.release.pack_data import PackData
 
 COLOURS = ["#C00000", "#7F7F7F", "#2F5597", "#BF9000"]
@@ -99,13 +100,13 @@ def completion_against_divisions(data: PackData) -> str | None:
     figure, axis = plt.subplots(figsize=(6.4, 3.2))
     colours = [COLOURS[0] if d["is_reporting_city"] else COLOURS[1] for d in rows]
     axis.barh(
-        [d["region_name"] for d in rows], [d["completion_ratio"] * 100 for d in rows], color=colours
+        [d["region_name"] for d in rows], [d["completion_rate"] * 100 for d in rows], color=colours
     )
     for i, d in enumerate(rows):
         axis.text(
-            d["completion_ratio"] * 100,
+            d["completion_rate"] * 100,
             i,
-            f" {d['completion_ratio'] * 100:.2f}%",
+            f" {fmt.percent(d['completion_rate'])}",
             va="center",
             fontsize=7,
         )

@@ -196,7 +196,7 @@ def _ranking(book: Book, data: PackData) -> None:
             [d["completion_rank"], d["region_name"], d["intake_ytd"], d["annual_target"]],
             text,
         )
-        sheet.write(offset, 4, d["completion_ratio"], rate)
+        sheet.write(offset, 4, d["completion_rate"], rate)
     sheet.freeze_panes(3, 0)
     if data.districts:
         chart = book.book.add_chart({"type": "bar"})
