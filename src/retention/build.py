@@ -36,13 +36,27 @@ def run_dbt(state: Path, *args: str) -> list:
     from dbt.cli.main import dbtRunner
 
     os.environ["RETENTION_WAREHOUSE"] = str(warehouse_path(state))
-    result = dbtRunner().invoke(dbt_args(state, *args, "--quiet"))
+    try:
+        result = dbtRunner().invoke(dbt_args(state, *args, "--quiet"))
+    finally:
+        _release_warehouse()
     nodes = list(result.result or []) if hasattr(result.result, "__iter__") else []
     failed = [n for n in nodes if str(n.status) in {"error", "fail", "runtime error"}]
     if not result.success:
         names = ", ".join(f"{n.node.name} ({n.status}: {n.message})" for n in failed)
         raise BuildFailed(f"dbt {args[0]} failed: {names or result.exception}")
     return nodes
+
+
+def _release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB instance open for the life of the process; close it, so
+    that this process can open the warehouse read-only and another process can write it."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def build(state: Path) -> list:
