@@ -61,7 +61,7 @@ def subsidy(state: Path, category: str, measure: str, where: str = "true") -> De
     return one(
         state,
         f"select {measure} from raw.subsidy_payment where paid_on between date '2023-01-01' "
-        f"and {END} and subsidy_item in ({category_items(category)}) and {where}",
+        f"and {END} and subsidy_item in ({category_items(category)}) and ({where})",
     )
 
 
