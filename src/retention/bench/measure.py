@@ -6,7 +6,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,12 +29,21 @@ def machine() -> dict[str, Any]:
     }
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM), DuckDB's included. Not ru_maxrss: Linux
+    carries that across exec, so a spawned child would report its parent's peak."""
+    with open("/proc/self/status", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _child(function: Callable, args: tuple, queue: multiprocessing.Queue) -> None:
     started = time.perf_counter()
     value = function(*args)
     seconds = time.perf_counter() - started
-    # Linux reports ru_maxrss in KiB; the process's own peak includes DuckDB's memory.
-    queue.put((value, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((value, seconds, peak_rss_mib()))
 
 
 def in_child(function: Callable, *args: Any) -> tuple[Any, float, float]:

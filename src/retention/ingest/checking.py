@@ -96,12 +96,18 @@ def find_rejects(
         for check in rules.column_checks(feed, column, name.quarter, name.is_baseline)
     ]
     cascade = " ".join(f"when {c.condition} then '{c.reason}|{c.column}'" for c in checks)
+    # Most rows break no rule: one OR over every rule finds the few that do several times
+    # faster than the CASE cascade, which then names the first broken rule of those few.
+    broken = " or ".join(f"({c.condition})" for c in checks)
     key = ", ".join(f"upper({rules.raw(k)})" for k in feed.key)
     # The first valid row with a key loads; the window sees only the key, not whole rows.
     con.execute(
         f"""create or replace temp table _rejects as
         with {rows_sql},
-        checked as (select *, case {cascade} end as _first from parsed),
+        checked as (
+            select *, case when coalesce({broken}, false) then case {cascade} end end as _first
+            from parsed
+        ),
         repeated as (
             select _row from (
                 select _row, row_number() over (partition by {key} order by _line) as _rank
@@ -119,6 +125,11 @@ def record_rejects(
     con: duckdb.DuckDBPyConnection, feed: Feed, name: FileName, sha: str
 ) -> dict[str, int]:
     """Keep each rejected row's line, reason, column and what may be shown of its value."""
+    counts = con.execute(
+        "select split_part(_reject, '|', 1), count(*) from _rejects group by 1 order by 1"
+    ).fetchall()
+    if not counts:  # the usual case: skip planning the long CASE below
+        return {}
     shown = " ".join(f"when '{c.name}' then {rules.shown_value(c)}" for c in feed.columns)
     messages = " ".join(
         f"when '{reason}|{c.name}' then {rules.quote(row_message(reason, c.header, c.name))}"
@@ -143,7 +154,4 @@ def record_rejects(
             "baseline": name.is_baseline,
         },
     )
-    counts = con.execute(
-        "select split_part(_reject, '|', 1), count(*) from _rejects group by 1 order by 1"
-    ).fetchall()
     return dict(counts)
