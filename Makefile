@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STATE ?= .state
 LANDING ?= seeds/sample
+OUT ?= releases
+# The bundled sample's latest quarter.
+QUARTER ?= 2024Q2
 
 .PHONY: setup run test lint format bench-ingest bench-warehouse bench-release clean
 
@@ -20,8 +23,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
+# Until the Airflow DAGs run it, the main job is the same steps called one after another.
 run: setup
 	$(BIN)/retention ingest --landing $(LANDING) --state $(STATE)
+	$(BIN)/retention build --state $(STATE)
+	$(BIN)/retention validate --quarter $(QUARTER) --state $(STATE)
+	$(BIN)/retention release --quarter $(QUARTER) --state $(STATE) --out $(OUT)
 
 lint: setup
 	$(BIN)/ruff check src tests
