@@ -63,10 +63,10 @@ def test_the_gate_passes_the_sample(built: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse_path(built)), read_only=True) as con:
         stored = con.execute(
-            "select count(*), count(*) filter (where success) from gate.results "
-            "where quarter = '2023Q4'"
+            "select count(*), count(*) filter (where severity = 'blocking' and not success) "
+            "from gate.results where quarter = '2023Q4'"
         ).fetchall()[0]
-    assert stored[0] > 100 and stored[0] == stored[1]
+    assert stored[0] > 100 and stored[1] == 0
     assert (built / "gx/gx/uncommitted/data_docs/local_site/index.html").exists()
 
 
