@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import pytest
 
 from retention.contract import Feed, default_contract, normalise_header
@@ -21,6 +23,7 @@ from retention.identifiers import (
 )
 from retention.paths import SAMPLE_LANDING
 from retention.sample import BrokenCase, generate, generate_broken
+from retention.sample.writers import Style, _write_xlsx
 
 # The reason codes of contract/feeds.md ("What happens to bad input").
 FILE_CODES = {
@@ -216,3 +219,38 @@ def test_broken_files_can_share_a_landing_folder_with_the_sample(
     assert _digests(again) == {
         k: v for k, v in _digests(tmp_path).items() if not k.startswith("again/")
     }
+
+
+def test_the_quick_xlsx_writer_writes_exactly_what_xlsxwriter_writes(tmp_path: Path) -> None:
+    # Text xlsxwriter escapes or marks up (&, <, quotes, _xHHHH_, control characters, edge
+    # spaces) beside plain text, numbers, dates and blanks.
+    feed = default_contract().feeds["internship_base"]
+    names = [
+        "慈溪市A&B电器有限公司",
+        " 前导空格",
+        "尾随空格 ",
+        "<标签>",
+        "_x0041_公司",
+        "控制\x01符",
+        '引号"公司',
+        "普通公司",
+    ]
+    n = len(names)
+    rows = {
+        "base_id": np.array([f"CXJX2023{i:03d}" for i in range(n)]),
+        "org_name": np.array(names),
+        "org_uscc": np.full(n, "91350100M000100Y43"),
+        "base_type": np.full(n, "管理类"),
+        "level": np.array(["县级", ""] * (n // 2)),
+        "designated_on": np.full(n, np.datetime64("2023-03-24"), "datetime64[D]"),
+        "revoked_on": np.array(["NaT", "2023-11-30"] * (n // 2), "datetime64[D]"),
+        "review_result": np.full(n, "合格"),
+        "positions": np.arange(n, dtype=np.int64),
+        "trainees": np.arange(n, dtype=np.int64) * 2,
+        "retained": np.arange(n, dtype=np.int64),
+    }
+    style = Style("xlsx", titles=("标题", "填报单位：测试"), total=True, serial=True)
+    created = dt.datetime(2024, 1, 8, 9, 30)
+    _write_xlsx(tmp_path / "quick.xlsx", feed, rows, style, created, fast=True)
+    _write_xlsx(tmp_path / "stock.xlsx", feed, rows, style, created, fast=False)
+    assert (tmp_path / "quick.xlsx").read_bytes() == (tmp_path / "stock.xlsx").read_bytes()

@@ -38,14 +38,6 @@ def concat(parts: list[Rows]) -> Rows:
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
 
 
-def blank_text(n: int) -> np.ndarray:
-    return np.full(n, "", dtype="U1")
-
-
-def blank_dates(n: int) -> np.ndarray:
-    return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-
-
 def split_events(
     feed: str,
     rows: Rows,

@@ -58,14 +58,6 @@ def day(text: str) -> np.datetime64:
     return np.datetime64(text, "D")
 
 
-def year_start(year: int) -> np.datetime64:
-    return np.datetime64(f"{year}-01-01", "D")
-
-
-def year_end(year: int) -> np.datetime64:
-    return np.datetime64(f"{year}-12-31", "D")
-
-
 def _span(first: str, last: str) -> list[str]:
     a, b = day(first), day(last)
     return [str(a + i) for i in range(int((b - a).astype(int)) + 1)]

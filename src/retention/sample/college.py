@@ -123,12 +123,8 @@ def make_students(ctx: Context) -> Students:
     # Diplomas are dated at each faculty's ceremony in late June; a few graduate late (December),
     # in September or in March.
     when = pick(rng, n, [0.97, 0.015, 0.008, 0.007])
-    ceremony = np.array(
-        [
-            day(f"{y}-06-{18 + (f * 3) % 12:02d}")
-            for y, f in zip(cohorts.tolist(), faculty.tolist(), strict=True)
-        ]
-    )
+    june = (cohorts - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 5
+    ceremony = june.astype("datetime64[D]") + 17 + (faculty * 3) % 12  # 18-29 June
     grad = next_workday(ceremony)
     for kind, (first, last) in {
         1: ("12-10", "12-30"),
