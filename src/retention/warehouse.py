@@ -18,6 +18,8 @@ def connect(state: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(warehouse_path(state)))
     # Staging tables keep the file's order (line numbers); spills stay inside the state.
     con.execute("set preserve_insertion_order = true")
+    # DuckDB's own bar would print into logs; the loader draws its own on a terminal.
+    con.execute("set enable_progress_bar = false")
     con.execute(f"set temp_directory = '{state / 'tmp'}'")
     return con
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from retention.sample.batches import Batch, concat, split_events
-from retention.sample.calendar import day, random_workdays, year_of
+from retention.sample.calendar import day, random_workdays
 from retention.sample.context import Context
 from retention.sample.intake import Intake
+from retention.sample.numbering import yearly_ids
 from retention.sample.people import (
     MIGRANT_SOURCES,
     ZHEJIANG_OTHER,
@@ -87,17 +88,8 @@ def apartment_batches(ctx: Context, talents: Persons, intake: Intake) -> list[Ba
     rate = np.array([APARTMENT_PROJECTS[p][2] for p in project.tolist()])
     # Price: area × unit price, floor premiums, rounded to the yuan (cents zero).
     price_yuan = np.rint(area / 100 * rate * rng.uniform(0.97, 1.05, n)).astype(np.int64)
-    year = year_of(signed)
-    order = np.lexsort((rng.random(n), signed))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(4, len(str(int(seq.max()))))
     rows = {
-        "contract_id": np.array(
-            [f"RCGY{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "contract_id": yearly_ids(rng, signed, "RCGY", 4),
         "buyer_id_number": buyer,
         "project_name": np.array([APARTMENT_PROJECTS[p][0] for p in project.tolist()]),
         "unit_no": np.array(unit_no),
@@ -163,17 +155,8 @@ def rental_project_batches(ctx: Context) -> list[Batch]:
             )
         ]
     )
-    year = year_of(rows["raised_on"])
-    order = np.lexsort((rng.random(n), rows["raised_on"]))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(3, len(str(int(seq.max()))))
     out = {
-        "project_id": np.array(
-            [f"BZZF{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "project_id": yearly_ids(rng, rows["raised_on"], "BZZF", 3),
         "project_name": name,
         "supply_mode": mode,
         "town": np.where(rng.random(n) < 0.05, "", towns),
@@ -228,17 +211,8 @@ def public_rental_batches(ctx: Context) -> list[Batch]:
     regions |= {p: 0.1 / len(ZHEJIANG_OTHER) for p in ZHEJIANG_OTHER}
     applicants = ctx.ids.people(rng, birth_dates(rng, rng.integers(1965, 1998, n)), regions)
     size = pick(rng, n, HOUSEHOLD_SIZES) + 1
-    year = year_of(start)
-    order = np.lexsort((rng.random(n), start))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(4, len(str(int(seq.max()))))
     rows = {
-        "case_id": np.array(
-            [f"GZF{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "case_id": yearly_ids(rng, start, "GZF", 4),
         "applicant_id_number": applicants.id,
         "household_size": size.astype(np.int64),
         "mode": pick_values(rng, n, MODES),

@@ -26,6 +26,7 @@ from retention.sample.college import LOCAL_COLLEGE, Students
 from retention.sample.context import Context
 from retention.sample.graduates import other_graduates
 from retention.sample.ledger import Ledger
+from retention.sample.numbering import yearly_ids
 from retention.sample.people import id_codes
 from retention.sample.randomness import exact_counts, pick, pick_values, stream
 
@@ -207,16 +208,7 @@ def make_intake(
 
     # 登记编号: numbered through each year in the order registered.
     received = allrows["received_on"]
-    year = year_of(received)
-    order = np.lexsort((rng.random(n), received))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(6, len(str(int(seq.max()))))
-    record_id = np.array(
-        [f"CXJS{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-    )
+    record_id = yearly_ids(rng, received, "CXJS", 6)
     rows = {
         "record_id": record_id,
         "id_number": allrows["id_number"],

@@ -15,6 +15,7 @@ import numpy as np
 from retention.sample.batches import Batch
 from retention.sample.calendar import QUARTERS, day, next_workday, random_workday_between
 from retention.sample.context import Context
+from retention.sample.numbering import yearly_ids
 from retention.sample.randomness import pick, stream
 
 BASE_TYPES = ("科研类", "技术技能类", "管理类", "社会服务类")
@@ -128,15 +129,7 @@ def make_bases(ctx: Context) -> Bases:
         rng, np.full(k, day("2023-10-09")), np.full(k, day("2023-11-30"))
     )
 
-    order = np.lexsort((rng.random(n), designated))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(3, len(str(int(seq.max()))))
-    base_id = np.array(
-        [f"CXJX{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-    )
+    base_id = yearly_ids(rng, designated, "CXJX", 3)
     positions = rng.integers(3, 15, n)
     return Bases(
         base_id=base_id,

@@ -21,6 +21,7 @@ from retention.sample.context import Context
 from retention.sample.graduates import other_graduates
 from retention.sample.intake import Intake
 from retention.sample.internships import Bases
+from retention.sample.numbering import yearly_ids
 from retention.sample.people import Persons
 from retention.sample.randomness import exact_counts, pick_values, stream
 from retention.sample.youth import Participants
@@ -399,16 +400,7 @@ def make_payments(
         rows.pop(k)
     fund = np.array([FUND[i] for i in rows["subsidy_item"].tolist()])
     rows["fund_source"] = np.where(rng.random(n) < 0.05, "", fund)
-    year = year_of(rows["paid_on"])
-    order = np.lexsort((rng.random(n), rows["paid_on"]))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(5, len(str(int(seq.max()) + 1000)))
-    rows["payment_id"] = np.array(
-        [f"BTFF{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-    )
+    rows["payment_id"] = yearly_ids(rng, rows["paid_on"], "BTFF", 5, headroom=1000)
     return rows
 
 

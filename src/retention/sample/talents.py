@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from retention.sample.batches import Batch, split_events
-from retention.sample.calendar import day, random_workdays, year_of
+from retention.sample.calendar import day, random_workdays
 from retention.sample.context import Context
+from retention.sample.numbering import yearly_ids
 from retention.sample.people import Persons, birth_dates, region_mix
 from retention.sample.randomness import pick_values, stream
 
@@ -85,17 +86,8 @@ def child_enrollment_batches(ctx: Context, talents: Persons) -> list[Batch]:
             kinds = SCHOOL_KIND[s]
             school[i] = f"慈溪市{towns[rng.integers(0, len(towns))]}{kinds[rng.integers(0, 2)]}"
     school = np.where(rng.random(n) < 0.04, "", school.astype(str))
-    year = year_of(resolved)
-    order = np.lexsort((rng.random(n), resolved))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(4, len(str(int(seq.max()))))
     rows = {
-        "case_id": np.array(
-            [f"RCZN{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "case_id": yearly_ids(rng, resolved, "RCZN", 4),
         "talent_id_number": talents.id[who],
         "talent_category": np.concatenate(cats),
         "school_stage": stage,

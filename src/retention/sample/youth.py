@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from retention.sample.batches import Batch, split_events
-from retention.sample.calendar import day, random_workdays, year_of
+from retention.sample.calendar import day, random_workdays
 from retention.sample.college import LOCAL_COLLEGE, Students
 from retention.sample.context import Context
 from retention.sample.graduates import COLLEGES
+from retention.sample.numbering import yearly_ids
 from retention.sample.people import Persons, birth_dates, region_mix
 from retention.sample.randomness import pick_values, stream
 
@@ -119,17 +120,8 @@ def make_positions(ctx: Context) -> Positions:
             for c, i in zip(category.tolist(), rng.integers(0, 100, n).tolist(), strict=True)
         ]
     )
-    year = year_of(published)
-    order = np.lexsort((rng.random(n), published))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        idx = order[year[order] == y]
-        seq[idx] = np.arange(1, idx.size + 1)
-    width = max(4, len(str(int(seq.max()))))
     rows = {
-        "position_id": np.array(
-            [f"JYGC{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "position_id": yearly_ids(rng, published, "JYGC", 4),
         "org_name": ctx.employers.name[org],
         # Community organisations often leave the credit code out.
         "org_uscc": np.where(rng.random(n) < 0.08, "", ctx.employers.uscc[org]),
@@ -208,17 +200,8 @@ def make_participants(ctx: Context, positions: Positions, students: Students) ->
     position = positions.rows["position_id"][order[choice]]
 
     n = start.size
-    year = year_of(start)
-    order2 = np.lexsort((rng.random(n), start))
-    seq = np.empty(n, np.int64)
-    for y in np.unique(year):
-        i = order2[year[order2] == y]
-        seq[i] = np.arange(1, i.size + 1)
-    width = max(5, len(str(int(seq.max()))))
     rows = {
-        "enrollment_id": np.array(
-            [f"BM{y}{s:0{width}d}" for y, s in zip(year.tolist(), seq.tolist(), strict=True)]
-        ),
+        "enrollment_id": yearly_ids(rng, start, "BM", 5),
         "id_number": persons.id,
         "name": persons.name,
         "college_name": college,
