@@ -25,9 +25,9 @@ def dbt_args(state: Path, *args: str) -> list[str]:
         "--profiles-dir",
         str(DBT_DIR),
         "--target-path",
-        str(state / "dbt" / "target"),
+        str(state.resolve() / "dbt" / "target"),
         "--log-path",
-        str(state / "dbt" / "logs"),
+        str(state.resolve() / "dbt" / "logs"),
     ]
 
 

@@ -91,10 +91,10 @@ def ingest(
     contract = contract or default_contract()
     key = pii.pii_key()
     con = warehouse.connect(state)
-    ledger.ensure(con)
-    for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
-        ledger.ensure_feed_table(con, feed)
     try:
+        ledger.ensure(con)
+        for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
+            ledger.ensure_feed_table(con, feed)
         results = []
         for path in delivered_files(landing):
             if on_file:
