@@ -254,3 +254,10 @@ def test_the_quick_xlsx_writer_writes_exactly_what_xlsxwriter_writes(tmp_path: P
     _write_xlsx(tmp_path / "quick.xlsx", feed, rows, style, created, fast=True)
     _write_xlsx(tmp_path / "stock.xlsx", feed, rows, style, created, fast=False)
     assert (tmp_path / "quick.xlsx").read_bytes() == (tmp_path / "stock.xlsx").read_bytes()
+
+
+def test_the_loader_has_a_clerks_message_for_every_reason_code() -> None:
+    from retention.ingest.messages import FILE_REASONS, ROW_REASONS
+
+    assert set(FILE_REASONS) == FILE_CODES
+    assert set(ROW_REASONS) == ROW_CODES

@@ -26,24 +26,6 @@ from retention.sample.people import IdAllocator, birth_dates, region_mix
 from retention.sample.randomness import stream
 from retention.sample.youth import make_positions
 
-FILE_REASONS = (
-    "unreadable",
-    "no_header",
-    "missing_column",
-    "control_total_mismatch",
-    "empty",
-    "version_conflict",
-)
-ROW_REASONS = (
-    "bad_id_check",
-    "bad_uscc_format",
-    "bad_date",
-    "bad_enum",
-    "bad_number",
-    "missing_value",
-    "out_of_period",
-    "duplicate_key",
-)
 SAVED = dt.datetime(2024, 10, 9, 9, 30)
 
 
