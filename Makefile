@@ -23,12 +23,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-# Until the Airflow DAGs run it, the main job is the same steps called one after another.
+# The main job through the real Airflow DAGs, in-process (dag.test on an embedded SQLite
+# metadata database): ingest, build, gate, approval, release.
 run: setup
-	$(BIN)/retention ingest --landing $(LANDING) --state $(STATE)
-	$(BIN)/retention build --state $(STATE)
-	$(BIN)/retention validate --quarter $(QUARTER) --state $(STATE)
-	$(BIN)/retention release --quarter $(QUARTER) --state $(STATE) --out $(OUT)
+	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT)
 
 lint: setup
 	$(BIN)/ruff check src tests

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE
+from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -95,6 +95,21 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from retention.ingest.loader import delivered_files
+    from retention.ingest.naming import Quarter, parse_file_name
+    from retention.orchestration.embedded import run
+
+    if args.quarter:
+        quarter = str(Quarter.parse(args.quarter))
+    else:  # the latest quarter the landing folder has files for
+        names = [parse_file_name(p.name) for p in delivered_files(args.landing)]
+        quarter = str(max((n.quarter for n in names if n), key=lambda q: (q.year, q.q)))
+    made = run(quarter, args.landing, args.state, args.out)
+    print(f"released {made['quarter']} v{made['version']} ({made['status']}): {made['path']}")
+    return 0
+
+
 def _dbt_sources(args: argparse.Namespace) -> int:
     from retention.contract import default_contract
     from retention.dbt_sources import write_sources
@@ -141,6 +156,13 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     release.set_defaults(run=_release)
+
+    run = commands.add_parser("run", help="run the Airflow DAGs in-process: ingest to release")
+    run.add_argument("--quarter", help="default: the landing folder's latest quarter")
+    run.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder")
+    run.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    run.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    run.set_defaults(run=_run)
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)

@@ -87,7 +87,9 @@ def ingest(
     state: Path,
     contract: Contract | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    departments: set[str] | None = None,
 ) -> list[FileResult]:
+    """Load every file of the landing folder (or of these departments' folders)."""
     contract = contract or default_contract()
     key = pii.pii_key()
     con = warehouse.connect(state)
@@ -97,6 +99,8 @@ def ingest(
             ledger.ensure_feed_table(con, feed)
         results = []
         for path in delivered_files(landing):
+            if departments and path.relative_to(landing).parts[0] not in departments:
+                continue
             if on_file:
                 on_file(path, path.stat().st_size)
             started = time.perf_counter()

@@ -1,0 +1,81 @@
+"""Quarterly release: the leadership pack of the quarter just ended.
+
+Runs in Asia/Shanghai on the day after the quarter's last submission deadline (from the
+submission calendar in seeds/reference): completeness → dbt build → quality gate →
+leadership approval → release. Every step is keyed by the quarter and safe to run again; the
+steps that write the warehouse take the warehouse pool's only slot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk import CronTriggerTimetable, chain, dag, task
+
+from retention.orchestration.dag_support import DEFAULT_ARGS
+from retention.orchestration.schedule import release_cron
+from retention.orchestration.settings import TIMEZONE, WAREHOUSE_POOL
+
+
+@dag(
+    dag_id="quarterly_release",
+    doc_md=__doc__,
+    schedule=CronTriggerTimetable(release_cron(), timezone=TIMEZONE),
+    start_date=pendulum.datetime(2022, 4, 1, tz=TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    params={"quarter": None},
+    tags=["retention", "release"],
+)
+def quarterly_release():
+    @task
+    def quarter(params=None, logical_date=None) -> str:
+        """The quarter asked for, or the one that ended before the run."""
+        from retention.orchestration.schedule import quarter_before
+
+        return params.get("quarter") or str(quarter_before(logical_date))
+
+    @task(pool=WAREHOUSE_POOL)
+    def completeness(quarter: str) -> dict:
+        from retention.orchestration import steps
+
+        return steps.completeness(quarter)
+
+    @task(pool=WAREHOUSE_POOL)
+    def build() -> int:
+        from retention.orchestration import steps
+
+        return steps.build()
+
+    @task(pool=WAREHOUSE_POOL)
+    def gate(quarter: str) -> dict:
+        from retention.orchestration import steps
+
+        return steps.gate(quarter)
+
+    approval = ApprovalOperator(
+        task_id="approval",
+        # a person answers within a week; the DAG's execution timeout is not for waiting
+        execution_timeout=None,
+        response_timeout=dt.timedelta(days=7),
+        subject="留慈工作季度报告待审核 / Quarterly retention pack awaiting approval",
+        body="质量检查已通过，批准后发布。/ The quality gate passed; approve to publish.",
+    )
+
+    @task(pool=WAREHOUSE_POOL)
+    def release(quarter: str) -> dict:
+        from retention.orchestration import steps
+
+        return steps.release(quarter)
+
+    the_quarter = quarter()
+    checked = completeness(the_quarter)
+    built = build()
+    gated = gate(the_quarter)
+    chain(checked, built, gated, approval, release(the_quarter))
+
+
+quarterly_release()

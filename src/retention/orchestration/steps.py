@@ -1,0 +1,74 @@
+"""The steps of the orchestrated job; each returns what the next step or a person needs."""
+
+from __future__ import annotations
+
+import logging
+
+from retention.orchestration import settings
+
+log = logging.getLogger(__name__)
+
+
+class StepFailed(RuntimeError):
+    """A step found its quarter not fit to go on; the message says why."""
+
+
+def ingest_department(department: str) -> dict[str, list[str]]:
+    """Load the department's new files; returns the quarters loaded per feed."""
+    from retention.ingest.loader import ingest
+
+    results = ingest(settings.landing(), settings.state(), departments={department})
+    loaded: dict[str, list[str]] = {}
+    for result in results:
+        if result.status == "loaded":
+            loaded.setdefault(result.feed, []).append(result.quarter)
+        elif result.status == "refused":
+            log.warning("refused %s: %s", result.file, result.message)
+    return loaded
+
+
+def completeness(quarter: str) -> dict[str, list[str]]:
+    """Which expected submissions of the quarter are missing or arrived late."""
+    from retention import warehouse
+    from retention.build import run_dbt
+
+    run_dbt(settings.state(), "build", "--select", "+int_feed_deliveries")
+    with warehouse.connect(settings.state(), read_only=True) as con:
+        rows = con.execute(
+            "select feed, is_delivered, is_late from intermediate.int_feed_deliveries "
+            "where quarter = ? order by feed",
+            [quarter],
+        ).fetchall()
+    return {
+        "missing": [feed for feed, delivered, _ in rows if not delivered],
+        "late": [feed for feed, delivered, late in rows if delivered and late],
+    }
+
+
+def build() -> int:
+    from retention.build import build as dbt_build
+
+    return len(dbt_build(settings.state()))
+
+
+def gate(quarter: str) -> dict:
+    from retention.gate.runner import run_gate
+
+    run = run_gate(settings.state(), quarter)
+    if not run.passed:
+        failures = "; ".join(o.sentence() for o in run.blocking_failures)
+        raise StepFailed(f"{quarter} failed the quality gate: {failures}")
+    return {"run_id": run.run_id, "warnings": [o.sentence() for o in run.warnings]}
+
+
+def release(quarter: str) -> dict:
+    from retention.release.pack import make_release
+
+    made = make_release(settings.state(), quarter, settings.releases())
+    return {
+        "quarter": made.quarter,
+        "version": made.version,
+        "status": made.status,
+        "path": str(made.path),
+        "created": made.created,
+    }
