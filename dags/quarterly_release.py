@@ -2,8 +2,9 @@
 
 Runs in Asia/Shanghai on the day after the quarter's last submission deadline (from the
 submission calendar in seeds/reference): completeness → dbt build → quality gate →
-leadership approval → release. Every step is keyed by the quarter and safe to run again; the
-steps that write the warehouse take the warehouse pool's only slot.
+leadership approval → release → notification (email and DingTalk, where configured); a
+failed step notifies too, naming itself and why. Every step is keyed by the quarter and safe
+to run again; the steps that write the warehouse take the warehouse pool's only slot.
 """
 
 from __future__ import annotations
@@ -71,11 +72,19 @@ def quarterly_release():
 
         return steps.release(quarter)
 
+    @task
+    def notify(result: dict) -> list[str]:
+        from retention.orchestration.notify import notify, release_message
+
+        return notify(*release_message(result))
+
     the_quarter = quarter()
     checked = completeness(the_quarter)
     built = build()
     gated = gate(the_quarter)
-    chain(checked, built, gated, approval, release(the_quarter))
+    released = release(the_quarter)
+    chain(checked, built, gated, approval, released)
+    notify(released)
 
 
 quarterly_release()

@@ -17,17 +17,22 @@ OWNER = "data-engineering"
 
 
 def report_failure(context: dict) -> None:
-    """Say what failed, for which quarter, and why, where the data engineer looks first."""
+    """Say what failed, for which quarter and why: in the log and to the people notified."""
+    from retention.orchestration.notify import failure_message, notify
+    from retention.orchestration.schedule import quarter_before
+
     task_instance = context.get("task_instance")
+    dag_id = getattr(task_instance, "dag_id", "?")
+    task_id = getattr(task_instance, "task_id", "?")
     params = context.get("params") or {}
-    quarter = params.get("quarter") or "the run's quarter"
-    log.error(
-        "%s failed at %s for %s: %s",
-        getattr(task_instance, "dag_id", "?"),
-        getattr(task_instance, "task_id", "?"),
-        quarter,
-        context.get("exception"),
-    )
+    logical_date = context.get("logical_date")
+    quarter = params.get("quarter") or (str(quarter_before(logical_date)) if logical_date else "?")
+    error = context.get("exception")
+    log.error("%s failed at %s for %s: %s", dag_id, task_id, quarter, error)
+    try:
+        notify(*failure_message(dag_id, task_id, quarter, error))
+    except Exception:  # a broken mail server must not hide the failure being reported
+        log.exception("could not send the failure notification")
 
 
 DEFAULT_ARGS = {
