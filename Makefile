@@ -29,14 +29,14 @@ run: setup
 	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT)
 
 lint: setup
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests dags
+	$(BIN)/ruff format --check src tests dags
 	# the dbt templater compiles the project; point it at a scratch warehouse
 	RETENTION_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt/models
 
 format: setup
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests dags
+	$(BIN)/ruff check --fix src tests dags
 
 test: lint
 	$(BIN)/pytest
