@@ -11,7 +11,7 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run test lint format bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run test lint format airflow bench-ingest bench-warehouse bench-release clean
 
 setup: $(VENV)/.synced
 
@@ -27,6 +27,22 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 # metadata database): ingest, build, gate, approval, release.
 run: setup
 	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT)
+
+# A local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
+# project's DAGs on the sample, for a data engineer to click through.
+AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(abspath $(STATE))/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(abspath dags) AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	RETENTION_LANDING=$(abspath $(LANDING)) RETENTION_STATE=$(abspath $(STATE)) \
+	RETENTION_RELEASES=$(abspath $(OUT))
+
+airflow: setup
+	mkdir -p $(STATE)/airflow
+	$(AIRFLOW_ENV) $(BIN)/airflow db migrate
+	$(AIRFLOW_ENV) $(BIN)/airflow pools set warehouse 1 "one DuckDB writer"
+	@echo "Airflow at http://localhost:8080 — user admin; its password is generated into"
+	@echo "$(abspath $(STATE))/airflow/simple_auth_manager_passwords.json.generated"
+	$(AIRFLOW_ENV) $(BIN)/airflow standalone
 
 lint: setup
 	$(BIN)/ruff check src tests dags
