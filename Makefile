@@ -11,7 +11,7 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run test lint format airflow bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run test lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
 setup: $(VENV)/.synced
 
@@ -62,6 +62,9 @@ bench-ingest: setup
 
 bench-warehouse: setup
 	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),1,10,100) --out bench-results/warehouse.json
+
+bench: setup
+	$(BIN)/python -m retention.bench.pipeline --scales $(or $(SCALES),1,10,100) --out bench-results/pipeline.json
 
 bench-release: setup
 	$(BIN)/python -m retention.bench.release --scales $(or $(SCALES),1,100) --out bench-results/release.json
