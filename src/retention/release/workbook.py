@@ -72,6 +72,32 @@ class Book:
                     sheet.write(row + offset, column, value, cell_format)
         return row + len(rows) + 2
 
+    def chart(
+        self,
+        sheet_name: str,
+        kind: str,
+        name: str,
+        title: str,
+        rows: tuple[int, int],
+        columns: tuple[int, int],
+        **series: object,
+    ):
+        """A one-series native chart: categories and values from two columns of the sheet."""
+        first, last = rows
+        category, value = columns
+        chart = self.book.add_chart({"type": kind})
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [sheet_name, first, category, last, category],
+                "values": [sheet_name, first, value, last, value],
+                **series,
+            }
+        )
+        chart.set_title({"name": title})
+        chart.set_legend({"none": True})
+        return chart
+
     def money_cell(self, yuan: float | None) -> tuple[float | None, Any]:
         """Yuan as 亿元 from a hundred million up, else 万元, each with 2 decimals."""
         if yuan is None:
@@ -199,18 +225,11 @@ def _ranking(book: Book, data: PackData) -> None:
         sheet.write(offset, 4, d["completion_rate"], rate)
     sheet.freeze_panes(3, 0)
     if data.districts:
-        chart = book.book.add_chart({"type": "bar"})
-        last = 2 + len(data.districts)
-        chart.add_series(
-            {
-                "name": "完成率",
-                "categories": ["宁波排名", 3, 1, last, 1],
-                "values": ["宁波排名", 3, 4, last, 4],
-                "data_labels": {"value": True, "num_format": "0.00%"},
-            }
+        rows = (3, 2 + len(data.districts))
+        labels = {"value": True, "num_format": "0.00%"}
+        chart = book.chart(
+            "宁波排名", "bar", "完成率", "各区县（市）目标完成率", rows, (1, 4), data_labels=labels
         )
-        chart.set_title({"name": "各区县（市）目标完成率"})
-        chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})
         sheet.insert_chart(2, 6, chart, {"x_scale": 1.3, "y_scale": 1.2})
 
@@ -233,17 +252,9 @@ def _intake(book: Book, data: PackData) -> None:
         sheet.write(offset, 1, q["value"], book.count)
     sheet.freeze_panes(3, 0)
     if data.intake_by_quarter:
-        chart = book.book.add_chart({"type": "column"})
-        last = 2 + len(data.intake_by_quarter)
-        chart.add_series(
-            {
-                "name": "接收人数",
-                "categories": ["接收分析", 3, 0, last, 0],
-                "values": ["接收分析", 3, 1, last, 1],
-            }
-        )
-        chart.set_title({"name": "分季度接收人数（本年与上年）"})
-        chart.set_legend({"none": True})
+        rows = (3, 2 + len(data.intake_by_quarter))
+        title = "分季度接收人数（本年与上年）"
+        chart = book.chart("接收分析", "column", "接收人数", title, rows, (0, 1))
         sheet.insert_chart(2, 6, chart)
     row = max(4 + len(data.intake_by_quarter), 20)
     for breakdown, label in BREAKDOWNS.items():
@@ -292,17 +303,9 @@ def _subsidies(book: Book, data: PackData) -> None:
         )
     sheet.freeze_panes(3, 2)
     if data.subsidy_items:
-        chart = book.book.add_chart({"type": "bar"})
-        last = 2 + len(data.subsidy_items)
-        chart.add_series(
-            {
-                "name": "金额（万元）",
-                "categories": ["补贴发放", 3, 1, last, 1],
-                "values": ["补贴发放", 3, 2, last, 2],
-            }
-        )
-        chart.set_title({"name": "各项补贴发放金额（万元）"})
-        chart.set_legend({"none": True})
+        rows = (3, 2 + len(data.subsidy_items))
+        title = "各项补贴发放金额（万元）"
+        chart = book.chart("补贴发放", "bar", "金额（万元）", title, rows, (1, 2))
         sheet.insert_chart(
             2 + len(data.subsidy_items) + 2, 0, chart, {"x_scale": 1.5, "y_scale": 1.3}
         )

@@ -237,6 +237,20 @@ class _Sources:
             np.ones(n, int),
         )
 
+    def graduate_or_talent_lines(self, rng, paid: np.ndarray, talent_share: float) -> Payees:
+        """Personal payments, to graduates or, for this share, to older talents."""
+        n = paid.size
+        grads = self.graduate_lines(rng, paid, need_employer=False)
+        talents = self.talent_lines(rng, n)
+        use_talent = rng.random(n) < talent_share
+        return Payees(
+            grads.kind,
+            np.where(use_talent, talents.bid, grads.bid),
+            np.where(use_talent, talents.name, grads.name),
+            np.full(n, ""),
+            grads.size,
+        )
+
     def firm_lines(self, rng, n: int) -> Payees:
         pool = np.flatnonzero(np.isin(self.ctx.employers.section, ["C", "I", "M"]))
         f = pool[rng.integers(0, pool.size, n)]
@@ -324,29 +338,11 @@ def make_payments(
                     a.size,
                 )
             elif item == HOME:
-                grads = src.graduate_lines(rng, paid, need_employer=False)
-                t = src.talent_lines(rng, n)
-                use_t = rng.random(n) < 0.5
-                payees = Payees(
-                    grads.kind,
-                    np.where(use_t, t.bid, grads.bid),
-                    np.where(use_t, t.name, grads.name),
-                    np.full(n, ""),
-                    grads.size,
-                )
+                payees = src.graduate_or_talent_lines(rng, paid, talent_share=0.5)
             elif item == SETTLE:
                 payees = src.talent_lines(rng, n)
             else:  # RENT: young graduates mostly
-                grads = src.graduate_lines(rng, paid, need_employer=False)
-                t = src.talent_lines(rng, n)
-                use_t = rng.random(n) < 0.15
-                payees = Payees(
-                    grads.kind,
-                    np.where(use_t, t.bid, grads.bid),
-                    np.where(use_t, t.name, grads.name),
-                    np.full(n, ""),
-                    grads.size,
-                )
+                payees = src.graduate_or_talent_lines(rng, paid, talent_share=0.15)
             lo, hi = ref.bounds(item, paid)
             if (lo < 0).any():
                 raise AssertionError(f"{item} paid before its standard is in force")
