@@ -13,7 +13,10 @@ QUARTER ?= 2024Q2
 
 .PHONY: setup run test lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
+# dbt's manifest, from which the release DAG draws one task per model, is parsed again
+# whenever the dbt project changed.
 setup: $(VENV)/.synced
+	$(BIN)/retention dbt-parse
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,7 +35,7 @@ run: setup
 # project's DAGs on the sample, for a data engineer to click through.
 AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(abspath $(STATE))/airflow \
 	AIRFLOW__CORE__DAGS_FOLDER=$(abspath dags) AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	RETENTION_LANDING=$(abspath $(LANDING)) RETENTION_STATE=$(abspath $(STATE)) \
 	RETENTION_RELEASES=$(abspath $(OUT))
 

@@ -1,10 +1,11 @@
 """Quarterly release: the leadership pack of the quarter just ended.
 
 Runs in Asia/Shanghai on the day after the quarter's last submission deadline (from the
-submission calendar in seeds/reference): completeness → dbt build → quality gate →
-leadership approval → release → notification (email and DingTalk, where configured); a
-failed step notifies too, naming itself and why. Every step is keyed by the quarter and safe
-to run again; the steps that write the warehouse take the warehouse pool's only slot.
+submission calendar in seeds/reference): completeness → dbt build (through Cosmos: one dbt
+invocation, a task per model showing its result) → quality gate → leadership approval →
+release → notification (email and DingTalk, where configured); a failed step notifies too,
+naming itself and why. Every step is keyed by the quarter and safe to run again; every task
+that opens the warehouse takes the warehouse pool's only slot.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import CronTriggerTimetable, chain, dag, task
 
 from retention.orchestration.dag_support import DEFAULT_ARGS
+from retention.orchestration.dbt_tasks import dbt_build_group
 from retention.orchestration.schedule import release_cron
 from retention.orchestration.settings import TIMEZONE, WAREHOUSE_POOL
 
@@ -46,12 +48,6 @@ def quarterly_release():
         return steps.completeness(quarter)
 
     @task(pool=WAREHOUSE_POOL)
-    def build() -> int:
-        from retention.orchestration import steps
-
-        return steps.build()
-
-    @task(pool=WAREHOUSE_POOL)
     def gate(quarter: str) -> dict:
         from retention.orchestration import steps
 
@@ -80,7 +76,7 @@ def quarterly_release():
 
     the_quarter = quarter()
     checked = completeness(the_quarter)
-    built = build()
+    built = dbt_build_group()
     gated = gate(the_quarter)
     released = release(the_quarter)
     chain(checked, built, gated, approval, released)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -186,3 +187,15 @@ def resend_without(source: Path, target: Path, names: set[str], change) -> Path:
 def copy_landing(source: Path, target: Path) -> Path:
     shutil.copytree(source, target, dirs_exist_ok=True)
     return target
+
+
+def assert_the_samples_2023q4(release: Path) -> None:
+    """The release is final and shows the city's own 2023 figures (contract/sample-data.md)."""
+    document = json.loads((release / "kpis.json").read_text(encoding="utf-8"))
+    value = {(k["kpi"], k["scope"]): k["value"] for k in document["kpis"] if not k["dimension"]}
+    assert document["release"]["status"] == "final"
+    assert value["graduate_intake", "ytd"] == 20999
+    assert value["graduate_intake_completion_rate", "ytd"] == 1.0293
+    assert value["graduate_intake_rank", "ytd"] == 3
+    assert value["employment_subsidy_enterprise_times", "ytd"] == 1241
+    assert value["internship_bases_active", "as_of"] == 130

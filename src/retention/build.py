@@ -36,10 +36,8 @@ def run_dbt(state: Path, *args: str) -> list:
     from dbt.cli.main import dbtRunner
 
     os.environ["RETENTION_WAREHOUSE"] = str(warehouse_path(state))
-    try:
-        result = dbtRunner().invoke(dbt_args(state, *args, "--quiet"))
-    finally:
-        _release_warehouse()
+    # the profile's keep_open: false closes the warehouse when dbt is done with it
+    result = dbtRunner().invoke(dbt_args(state, *args, "--quiet"))
     nodes = list(result.result or []) if hasattr(result.result, "__iter__") else []
     failed = [n for n in nodes if str(n.status) in {"error", "fail", "runtime error"}]
     if not result.success:
@@ -48,15 +46,25 @@ def run_dbt(state: Path, *args: str) -> list:
     return nodes
 
 
-def _release_warehouse() -> None:
-    """dbt-duckdb keeps its DuckDB instance open for the life of the process; close it, so
-    that this process can open the warehouse read-only and another process can write it."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+def manifest(state: Path | None = None) -> Path:
+    """dbt's manifest of the project (`dbt parse`), from which the release DAG draws one task
+    per model without running dbt while it is parsed; parsed again when a model, macro, seed
+    or setting is newer than it."""
+    target = DBT_DIR / "target" / "manifest.json"
+    sources = [
+        p
+        for p in [*DBT_DIR.rglob("*"), *(DBT_DIR / "seeds").glob("*.csv")]
+        if p.is_file() and p.relative_to(DBT_DIR).parts[0] not in {"target", "logs"}
+    ]
+    if target.exists() and all(p.stat().st_mtime <= target.stat().st_mtime for p in sources):
+        return target
+    from dbt.cli.main import dbtRunner
 
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+    args = ["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"]
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        raise BuildFailed(f"dbt parse failed: {result.exception}")
+    return target
 
 
 def build(state: Path) -> list:

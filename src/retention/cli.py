@@ -45,6 +45,13 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dbt_parse(args: argparse.Namespace) -> int:
+    from retention.build import manifest
+
+    print(f"dbt manifest: {manifest()}")
+    return 0
+
+
 def _kpis(args: argparse.Namespace) -> int:
     from retention.ingest.naming import Quarter
     from retention.kpis import kpis_document
@@ -166,6 +173,11 @@ def parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)
+
+    parse = commands.add_parser(
+        "dbt-parse", help="write dbt's manifest, from which the release DAG draws its tasks"
+    )
+    parse.set_defaults(run=_dbt_parse)
     return top
 
 

@@ -29,6 +29,8 @@ def _configure(landing: Path, state: Path, out: Path) -> None:
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS_DIR),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        # Cosmos reports usage to its makers unless told not to
+        AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         RETENTION_LANDING=str(landing.resolve()),
         RETENTION_STATE=str(state.resolve()),
@@ -45,6 +47,10 @@ def run(quarter: str, landing: Path, state: Path, out: Path) -> dict:
     _configure(landing, state, out)
     _migrate()
     from airflow.dag_processing.dagbag import DagBag
+
+    from retention.build import manifest
+
+    manifest()  # the release DAG draws its dbt tasks from it
 
     bag = DagBag(dag_folder=str(DAGS_DIR))
     if bag.import_errors:

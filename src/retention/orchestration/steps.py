@@ -45,12 +45,6 @@ def completeness(quarter: str) -> dict[str, list[str]]:
     }
 
 
-def build() -> int:
-    from retention.build import build as dbt_build
-
-    return len(dbt_build(settings.state()))
-
-
 def gate(quarter: str) -> dict:
     from retention.gate.runner import run_gate
 
