@@ -11,7 +11,7 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run test lint format airflow bench bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run test backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
 # dbt's manifest, from which the release DAG draws one task per model, is parsed again
 # whenever the dbt project changed.
@@ -59,6 +59,11 @@ format: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Airflow's backfill of every quarter of the sample (2022Q1-2024Q2) on a real deployment
+# (PostgreSQL, scheduler, api-server...): ten release runs, about 20 minutes.
+backfill: setup
+	RETENTION_FULL_BACKFILL=1 $(BIN)/pytest -ra tests/test_deployment.py -k whole_sample
 
 bench-ingest: setup
 	$(BIN)/python -m retention.bench.ingest --scale $(or $(SCALE),100) --out bench-results/ingest.json

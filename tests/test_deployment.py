@@ -1,0 +1,171 @@
+"""The deployment, for real: Airflow's api-server, scheduler, dag-processor and triggerer as
+processes, configured as docker-compose.yml configures them, on PostgreSQL; the DAGs triggered
+and approved through the REST API with a real login; the Celery scale-out with Redis and two
+workers. Skipped, saying why, where the servers are not there (.ci/run starts them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import assert_the_samples_2023q4
+from deployment import CHROMEDRIVER, CHROMIUM, POSTGRES, REDIS, Deployment, missing_servers
+
+from retention.paths import PROJECT_ROOT, SAMPLE_LANDING
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+INGEST_DAGS = ["ingest_edu", "ingest_housing", "ingest_hrss", "ingest_youth"]
+
+
+def _needs(*servers: tuple[str, int]) -> None:
+    missing = missing_servers(*servers)
+    if missing:
+        pytest.skip(f"no server on {', '.join(missing)}: the deployment tests need them")
+
+
+@pytest.fixture
+def deployment(request, tmp_path: Path):
+    executor, workers = request.param
+    _needs(POSTGRES, *([REDIS] if workers else []))
+    running = Deployment(tmp_path, executor=executor, workers=workers)
+    running.landing = SAMPLE_LANDING  # mounted read-only, as in the compose file
+    try:
+        running.start()
+        running.wait_for_dags({*INGEST_DAGS, "quarterly_release"})
+        yield running
+    finally:
+        running.stop()
+        (ARTIFACTS / executor).mkdir(parents=True, exist_ok=True)
+        for log in running.logs.glob("*.log"):
+            (ARTIFACTS / executor / log.name).write_bytes(log.read_bytes())
+
+
+def _ingest(deployment: Deployment) -> list[tuple[str, str]]:
+    """The departments' ingest runs, as the schedule starts them; each must succeed."""
+    runs = [(dag_id, deployment.trigger(dag_id)) for dag_id in INGEST_DAGS]
+    ended = deployment.wait_for_runs(runs, timeout=600)
+    assert set(ended.values()) == {"success"}, ended
+    return runs
+
+
+def _all_succeed(deployment: Deployment, runs: list[tuple[str, str]]) -> None:
+    ended = deployment.wait_for_runs(runs, timeout=1800)
+    assert set(ended.values()) == {"success"}, ended
+
+
+def _releases(deployment: Deployment) -> list[str]:
+    return sorted(str(p.relative_to(deployment.releases)) for p in deployment.releases.glob("*/v*"))
+
+
+def _warehouse_tasks(deployment: Deployment, runs: list[tuple[str, str]]) -> list[dict]:
+    return [
+        ti
+        for dag_id, run_id in runs
+        for ti in deployment.task_instances(dag_id, run_id)
+        if ti["pool"] == "warehouse" and ti["start_date"]
+    ]
+
+
+def _assert_one_at_a_time(tasks: list[dict]) -> None:
+    """No two tasks that open the warehouse ran at the same time, whichever run they were in."""
+    spans = sorted(
+        (dt.datetime.fromisoformat(t["start_date"]), dt.datetime.fromisoformat(t["end_date"]), t)
+        for t in tasks
+    )
+    for (_, end, first), (start, _, second) in itertools.pairwise(spans):
+        assert end <= start, (first["dag_id"], first["task_id"], second["task_id"])
+
+
+def _screenshot(deployment: Deployment, path: Path) -> str:
+    """Log in through the UI in headless Chromium and photograph the release DAG's page."""
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1600,1000", f"--user-data-dir={deployment.root / 'chromium'}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    try:
+        # the single-page app redirects while it loads: a lookup may meet a page going away
+        wait = WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,))
+        browser.get(f"{deployment.url}/dags/quarterly_release")
+        wait.until(expected_conditions.presence_of_element_located((By.NAME, "username")))
+        browser.find_element(By.NAME, "username").send_keys("admin")
+        password = deployment._generated_password("admin")
+        browser.find_element(By.NAME, "password").send_keys(password)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(expected_conditions.url_contains("/dags/quarterly_release"))
+        wait.until(expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "gate"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(path))
+        return browser.find_element(By.TAG_NAME, "body").text
+    finally:
+        browser.quit()
+
+
+@pytest.mark.parametrize("deployment", [("LocalExecutor", 0)], indirect=True, ids=["local"])
+def test_a_deployment_releases_two_quarters_started_together(deployment: Deployment) -> None:
+    runs = _ingest(deployment)
+    releases = [
+        ("quarterly_release", deployment.trigger("quarterly_release", {"quarter": quarter}))
+        for quarter in ("2023Q3", "2023Q4")
+    ]
+    _all_succeed(deployment, releases)
+
+    assert _releases(deployment) == ["2023Q3/v1", "2023Q4/v1"]
+    assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
+    _assert_one_at_a_time(_warehouse_tasks(deployment, runs + releases))
+
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("no Chromium here (.ci/run installs Debian's chromium and chromium-driver)")
+    shown = _screenshot(deployment, ARTIFACTS / "quarterly_release.png")
+    assert "quarterly_release" in shown and "build" in shown
+
+
+@pytest.mark.parametrize("deployment", [("CeleryExecutor", 2)], indirect=True, ids=["celery"])
+def test_celery_backfills_on_two_workers_with_one_writer(deployment: Deployment) -> None:
+    runs = _ingest(deployment)
+    backfill = deployment.backfill("2023Q4", "2024Q1")
+    assert len(backfill) == 2
+    _all_succeed(deployment, backfill)
+
+    assert _releases(deployment) == ["2023Q4/v1", "2024Q1/v1"]
+    assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
+    _assert_one_at_a_time(_warehouse_tasks(deployment, runs + backfill))
+    ran_on = {name: deployment.tasks_run_by(name, backfill) for name in ("worker1", "worker2")}
+    assert all(ran_on.values()), ran_on
+    # the same backfill again adds nothing: no run, no release
+    assert deployment.backfill("2023Q4", "2024Q1") == []
+    assert _releases(deployment) == ["2023Q4/v1", "2024Q1/v1"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("RETENTION_FULL_BACKFILL"),
+    reason="ten release runs take about 20 minutes: `make backfill` runs this",
+)
+@pytest.mark.parametrize("deployment", [("LocalExecutor", 0)], indirect=True, ids=["local"])
+def test_backfill_of_the_whole_sample(deployment: Deployment) -> None:
+    _ingest(deployment)
+    backfill = deployment.backfill("2022Q1", "2024Q2")
+    assert len(backfill) == 10
+    _all_succeed(deployment, backfill)
+    quarters = [f"{year}Q{q}" for year in (2022, 2023, 2024) for q in (1, 2, 3, 4)][:10]
+    assert _releases(deployment) == [f"{quarter}/v1" for quarter in quarters]
+    for quarter in quarters:
+        manifest = json.loads((deployment.releases / quarter / "v1" / "manifest.json").read_text())
+        assert manifest["status"] == "final", quarter
+    assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
+    assert deployment.backfill("2022Q1", "2024Q2") == []
