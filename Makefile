@@ -65,17 +65,21 @@ test: lint
 backfill: setup
 	RETENTION_FULL_BACKFILL=1 $(BIN)/pytest -ra tests/test_deployment.py -k whole_sample
 
+# $(or ...) splits its arguments at commas: the lists of scales go in through variables
+COMMA := ,
+ALL_SCALES := 1$(COMMA)10$(COMMA)100
+
 bench-ingest: setup
 	$(BIN)/python -m retention.bench.ingest --scale $(or $(SCALE),100) --out bench-results/ingest.json
 
 bench-warehouse: setup
-	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),1,10,100) --out bench-results/warehouse.json
+	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),$(ALL_SCALES)) --out bench-results/warehouse.json
 
 bench: setup
-	$(BIN)/python -m retention.bench.pipeline --scales $(or $(SCALES),1,10,100) --out bench-results/pipeline.json
+	$(BIN)/python -m retention.bench.pipeline --scales $(or $(SCALES),$(ALL_SCALES)) --out bench-results/pipeline.json
 
 bench-release: setup
-	$(BIN)/python -m retention.bench.release --scales $(or $(SCALES),1,100) --out bench-results/release.json
+	$(BIN)/python -m retention.bench.release --scales $(or $(SCALES),1$(COMMA)100) --out bench-results/release.json
 
 clean:
 	rm -rf $(STATE) bench-data .pytest_cache .ruff_cache
