@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from retention.paths import PROJECT_ROOT
+from retention.paths import PROJECT_ROOT, SAMPLE_LANDING
 
 BIN = Path(sys.executable).parent
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -74,7 +74,7 @@ class Deployment:
     def __post_init__(self) -> None:
         self.database = f"retention_deploy_{secrets.token_hex(4)}"
         self.queue = f"retention_{secrets.token_hex(4)}"
-        self.landing = self.root / "landing"
+        self.landing = SAMPLE_LANDING  # mounted read-only, as in the compose file
         self.state = self.root / "state"
         self.releases = self.root / "releases"
         self.logs = self.root / "logs"

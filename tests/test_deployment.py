@@ -15,7 +15,7 @@ import pytest
 from conftest import assert_the_samples_2023q4
 from deployment import CHROMEDRIVER, CHROMIUM, POSTGRES, REDIS, Deployment, missing_servers
 
-from retention.paths import PROJECT_ROOT, SAMPLE_LANDING
+from retention.paths import PROJECT_ROOT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 INGEST_DAGS = ["ingest_edu", "ingest_housing", "ingest_hrss", "ingest_youth"]
@@ -32,7 +32,6 @@ def deployment(request, tmp_path: Path):
     executor, workers = request.param
     _needs(POSTGRES, *([REDIS] if workers else []))
     running = Deployment(tmp_path, executor=executor, workers=workers)
-    running.landing = SAMPLE_LANDING  # mounted read-only, as in the compose file
     try:
         running.start()
         running.wait_for_dags({*INGEST_DAGS, "quarterly_release"})

@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from retention.paths import DBT_DIR, warehouse_path
+from retention.paths import DBT_DIR, DBT_MANIFEST, warehouse_path
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,11 @@ def run_dbt(state: Path, *args: str) -> list:
     return nodes
 
 
-def manifest(state: Path | None = None) -> Path:
+def manifest() -> Path:
     """dbt's manifest of the project (`dbt parse`), from which the release DAG draws one task
     per model without running dbt while it is parsed; parsed again when a model, macro, seed
     or setting is newer than it."""
-    target = DBT_DIR / "target" / "manifest.json"
+    target = DBT_MANIFEST
     sources = [
         p
         for p in [*DBT_DIR.rglob("*"), *(DBT_DIR / "seeds").glob("*.csv")]

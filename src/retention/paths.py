@@ -12,6 +12,8 @@ CONTRACT_FILE = PROJECT_ROOT / "contract" / "feeds.yaml"
 REFERENCE_DIR = PROJECT_ROOT / "seeds" / "reference"
 SAMPLE_LANDING = PROJECT_ROOT / "seeds" / "sample"
 DBT_DIR = PROJECT_ROOT / "dbt"
+# dbt parse writes it; the release DAG draws its dbt tasks from it
+DBT_MANIFEST = DBT_DIR / "target" / "manifest.json"
 DEFAULT_STATE = PROJECT_ROOT / ".state"
 DEFAULT_RELEASES = PROJECT_ROOT / "releases"
 

@@ -75,8 +75,8 @@ def orchestrated(landing: Path, state: Path, out: Path) -> dict:
 
 
 def task_seconds(metadata_db: Path) -> dict[str, float]:
-    """Wall seconds per stage, from first start to last end of its tasks: the ingest DAGs; the
-    completeness check and the dbt group (producer and node tasks); gate; release."""
+    """Seconds per stage, its tasks' durations summed: the ingest DAGs; the completeness
+    check and the dbt group (producer and node tasks); gate; release."""
     stage = (
         "case when dag_id like 'ingest_%' then 'ingest' "
         "when task_id = 'completeness' or task_id like 'build.%' then 'build' "

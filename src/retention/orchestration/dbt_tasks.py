@@ -21,9 +21,7 @@ from cosmos.constants import (
 )
 
 from retention.orchestration import settings
-from retention.paths import DBT_DIR, warehouse_path
-
-MANIFEST = DBT_DIR / "target" / "manifest.json"
+from retention.paths import DBT_DIR, DBT_MANIFEST, warehouse_path
 
 
 def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
@@ -31,7 +29,7 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
         group_id=group_id,
         project_config=ProjectConfig(
             dbt_project_path=DBT_DIR,
-            manifest_path=MANIFEST,
+            manifest_path=DBT_MANIFEST,
             project_name="cixi_retention",
             env_vars={"RETENTION_WAREHOUSE": str(warehouse_path(settings.state().resolve()))},
         ),
