@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,10 @@ import xlsxwriter
 from retention.identifiers import id_check_char, uscc_check_char
 from retention.ingest.loader import ingest
 from retention.paths import SAMPLE_LANDING, warehouse_path
+
+# Tests write a file and ingest it at once; the wait for files still being written is tested
+# on its own (test_delivery.py).
+os.environ["RETENTION_SETTLE_SECONDS"] = "0"
 
 
 def resident_id(n: int, birth: str = "19990101", region: str = "330282") -> str:

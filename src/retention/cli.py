@@ -103,14 +103,14 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from retention.ingest.loader import delivered_files
+    from retention.ingest.delivery import delivered_files
     from retention.ingest.naming import Quarter, parse_file_name
     from retention.orchestration.embedded import run
 
     if args.quarter:
         quarter = str(Quarter.parse(args.quarter))
     else:  # the latest quarter the landing folder has files for
-        names = [parse_file_name(p.name) for p in delivered_files(args.landing)]
+        names = [parse_file_name(d.path.name) for d in delivered_files(args.landing)]
         quarter = str(max((n.quarter for n in names if n), key=lambda q: (q.year, q.q)))
     made = run(quarter, args.landing, args.state, args.out)
     print(f"released {made['quarter']} v{made['version']} ({made['status']}): {made['path']}")

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +60,11 @@ def mask_id(id_number: str) -> str:
 
 def mask_id_sql(value_sql: str) -> str:
     return f"(left({value_sql}, 6) || '********' || right({value_sql}, 4))"
+
+
+# An 18-character resident ID inside other text (an error message, a free-text cell).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_ids_in_text(text: str) -> str:
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)

@@ -7,20 +7,52 @@ keeping a parsed copy of every row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
 
-from retention.contract import NUMERIC_TYPES, Feed
+from retention.contract import NUMERIC_TYPES, Feed, normalise_header
 from retention.ingest import rules
 from retention.ingest.messages import row_message
 from retention.ingest.naming import FileName
-from retention.ingest.reading import TOTAL_MARK, FileRefused, Staged
+from retention.ingest.reading import TOTAL_MARK, FileRefused
 from retention.warehouse import one
 
 # Plain trim() strips spaces at twice the speed of trim() with a character set.
 TRIM = "trim({})"
 TAIL = 1000  # rows searched from the end for the 合计 row before a full scan
+
+
+@dataclass
+class Staged:
+    """A file staged as text cells in `_stage` (c0..cN and `_line`, the line a clerk sees)."""
+
+    columns: dict[str, int]  # contract column name -> staging column index
+    width: int
+    header_line: int
+    encoding: str
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+def map_columns(feed: Feed, header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Contract column -> position in the file; unknown headers are reported, not fatal."""
+    lookup = {}
+    for column in feed.columns:
+        lookup[normalise_header(column.header)] = column.name
+        lookup[normalise_header(column.name)] = column.name
+    mapping: dict[str, int] = {}
+    ignored = []
+    for index, cell in enumerate(header):
+        name = lookup.get(normalise_header(cell))
+        if name and name not in mapping:
+            mapping[name] = index
+        elif cell.strip():
+            ignored.append(cell.strip())
+    for column in feed.columns:
+        if column.required and column.name not in mapping:
+            raise FileRefused("missing_column", header=column.header, name=column.name)
+    return mapping, ignored
 
 
 def first_cell(staged: Staged) -> str:
@@ -80,7 +112,7 @@ def parsed_rows_sql(feed: Feed, staged: Staged, total_row: int | None) -> str:
     values = ", ".join(f'{rules.parsed(c)} as "p_{c.name}"' for c in feed.columns)
     not_total = f"and rowid <> {total_row}" if total_row is not None else ""
     return f"""cells as (
-            select rowid as _row, {staged.line_sql()} as _line, {cells} from _stage
+            select rowid as _row, _line, {cells} from _stage
             where {first_cell(staged)} is not null {not_total}
         ),
         parsed as (select *, {values} from cells)"""
@@ -115,10 +147,9 @@ def find_rejects(
             ) where _rank > 1
         )
         select *, coalesce(_first, 'duplicate_key|{feed.key[0]}') as _reject from checked
-        where _first is not null or _row in (select _row from repeated)""",
-        staged.params(),
+        where _first is not null or _row in (select _row from repeated)"""
     )
-    return one(con, f"with {rows_sql} select count(*) from cells", staged.params())[0]
+    return one(con, f"with {rows_sql} select count(*) from cells")[0]
 
 
 def record_rejects(

@@ -45,6 +45,16 @@ create table if not exists ledger.submissions (
     archive_path varchar,
     quarantine_path varchar
 );
+-- Every line of a loaded file is accounted for (contract/feeds.md): lines_read = title +
+-- header + blank + rows loaded + rows rejected + control total + line breaks inside cells.
+alter table ledger.submissions add column if not exists lines_read bigint;
+alter table ledger.submissions add column if not exists lines_title bigint;
+alter table ledger.submissions add column if not exists lines_header bigint;
+alter table ledger.submissions add column if not exists lines_blank bigint;
+alter table ledger.submissions add column if not exists lines_total bigint;
+alter table ledger.submissions add column if not exists lines_in_cells bigint;
+alter table ledger.submissions add column if not exists ignored_sheets varchar[];
+alter table ledger.submissions add column if not exists declared_on date;
 create table if not exists ledger.rejected_rows (
     file_sha256 varchar,
     feed varchar,
@@ -84,6 +94,14 @@ class Entry:
     ignored_columns: list[str] = field(default_factory=list)
     archive_path: str | None = None
     quarantine_path: str | None = None
+    lines_read: int | None = None
+    lines_title: int | None = None
+    lines_header: int | None = None
+    lines_blank: int | None = None
+    lines_total: int | None = None
+    lines_in_cells: int | None = None
+    ignored_sheets: list[str] = field(default_factory=list)
+    declared_on: str | None = None  # the 填报日期 a title row states
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:

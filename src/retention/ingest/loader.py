@@ -18,14 +18,18 @@ import duckdb
 from retention import pii, warehouse
 from retention.contract import Contract, Feed, default_contract
 from retention.ingest import checking, ledger, rules
+from retention.ingest.delivery import (
+    Delivered,
+    delivered_files,
+    file_sha256,
+    settle_seconds,
+    snapshot,
+    still_changing,
+)
 from retention.ingest.messages import file_message
 from retention.ingest.naming import NAME_PATTERN, FileName, parse_file_name
-from retention.ingest.reading import (
-    FileRefused,
-    file_sha256,
-    stage_csv,
-    stage_xlsx,
-)
+from retention.ingest.reading import FileRefused, Parsed, Spec
+from retention.ingest.sandbox import Request, Sandbox, seconds_for, unnamed_file
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ class FileResult:
     feed: str | None
     quarter: str | None
     version: int | None
-    status: str  # loaded | refused | duplicate | already_ingested
+    status: str  # loaded | refused | duplicate | already_ingested | waiting
     reason: str | None = None
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -63,34 +67,20 @@ class FileResult:
         return {k: getattr(self, k) for k in keys}
 
 
-def delivered_files(landing: Path) -> list[Path]:
-    """Every file in the department folders; Excel's lock files and dotfiles are not files
-    a department delivered."""
-    files = [
-        p
-        for p in landing.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.endswith(".partial")
-    ]
-
-    def order(path: Path) -> tuple:
-        name = parse_file_name(path.name)
-        if name is None:
-            return (1, "", 0, 0, 0, path.name)
-        q = name.quarter
-        return (0, name.feed, q.year * 10 + q.q, not name.is_baseline, name.version, path.name)
-
-    return sorted(files, key=order)
-
-
 def ingest(
     landing: Path,
     state: Path,
     contract: Contract | None = None,
     on_file: Callable[[Path, int], None] | None = None,
     departments: set[str] | None = None,
+    settle: float | None = None,
 ) -> list[FileResult]:
-    """Load every file of the landing folder (or of these departments' folders)."""
+    """Load every file of the landing folder (or of these departments' folders).
+
+    Each file is handled alone: whatever happens while it is read, checked or loaded ends as
+    that file's result, and the run goes on with the next."""
     contract = contract or default_contract()
+    settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
     con = warehouse.connect(state)
     try:
@@ -98,39 +88,98 @@ def ingest(
         for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
             ledger.ensure_feed_table(con, feed)
         results = []
-        for path in delivered_files(landing):
-            if departments and path.relative_to(landing).parts[0] not in departments:
-                continue
-            if on_file:
-                on_file(path, path.stat().st_size)
-            started = time.perf_counter()
-            result = _ingest_file(con, contract, landing, path, state, key)
-            result.seconds = time.perf_counter() - started
-            log.info(
-                "%s %s: %s rows loaded, %s rejected%s",
-                result.status,
-                result.file,
-                result.rows_loaded,
-                result.rows_rejected,
-                f" ({result.reason})" if result.reason else "",
-            )
-            results.append(result)
+        with Sandbox() as sandbox:
+            for item in delivered_files(landing):
+                if departments and item.department not in departments:
+                    continue
+                if on_file:
+                    on_file(item.path, 0 if item.problem else item.path.lstat().st_size)
+                started = time.perf_counter()
+                result = _handle(con, sandbox, contract, item, state, key, settle)
+                if result is None:
+                    continue
+                result.seconds = time.perf_counter() - started
+                log.info(
+                    "%s %s: %s rows loaded, %s rejected%s",
+                    result.status,
+                    result.file,
+                    result.rows_loaded,
+                    result.rows_rejected,
+                    f" ({result.reason})" if result.reason else "",
+                )
+                results.append(result)
         return results
     finally:
         con.close()
 
 
+def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> FileResult | None:
+    if item.problem:
+        return _not_a_file(con, item)
+    if still_changing(item.path, settle):
+        return _waiting(item)
+    try:
+        return _ingest_file(con, sandbox, contract, item, state, key)
+    except FileChanging:
+        return _waiting(item)
+
+
+class FileChanging(Exception):
+    """The file changed while it was read: a department is still writing it."""
+
+
+def _waiting(item: Delivered) -> FileResult:
+    log.info("%s is still being written: left for the next run", item.relative)
+    return FileResult(
+        file=item.relative,
+        department=item.department,
+        feed=None,
+        quarter=None,
+        version=None,
+        status="waiting",
+        message="文件仍在写入，下次运行时读取 / still being written: read on the next run",
+    )
+
+
+def _not_a_file(con: duckdb.DuckDBPyConnection, item: Delivered) -> FileResult | None:
+    """Recorded once per path: a link or folder is refused, never followed."""
+    if ledger.seen_before(con, item.relative, ""):
+        return None
+    zh, en = file_message("not_a_file", name=item.relative, kind=item.problem)
+    entry = ledger.Entry(
+        department=item.department,
+        file_name=item.path.name,
+        landing_path=item.relative,
+        file_sha256="",
+        size_bytes=0,
+        status="refused",
+        reason="not_a_file",
+        message_zh=zh,
+        message_en=en,
+    )
+    ledger.record(con, entry)
+    return FileResult(
+        file=item.relative,
+        department=item.department,
+        feed=None,
+        quarter=None,
+        version=None,
+        status="refused",
+        reason="not_a_file",
+        message=f"{zh} / {en}",
+    )
+
+
 def _ingest_file(
     con: duckdb.DuckDBPyConnection,
+    sandbox: Sandbox,
     contract: Contract,
-    landing: Path,
-    path: Path,
+    item: Delivered,
     state: Path,
     key: bytes,
 ) -> FileResult:
-    relative = path.relative_to(landing).as_posix()
-    department = relative.split("/")[0] if "/" in relative else ""
-    sha, size = file_sha256(path)
+    path, relative, department = item.path, item.relative, item.department
+    sha, _ = file_sha256(path)
     name = parse_file_name(path.name)
     result = FileResult(
         file=relative,
@@ -142,16 +191,27 @@ def _ingest_file(
     )
     if ledger.seen_before(con, relative, sha):
         return result
-    log.info("loading %s (%d bytes)", relative, size)
+    taken = snapshot(path, state / "tmp")
+    if taken is None or taken.sha256 != sha:
+        raise FileChanging(relative)
+    try:
+        return _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, key)
+    finally:
+        taken.close()
+
+
+def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, key) -> FileResult:
+    path, relative, department, sha = item.path, item.relative, item.department, taken.sha256
+    log.info("loading %s (%d bytes)", relative, taken.size)
     archive = ledger.copy_once(
-        path, state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}"
+        Path(taken.path), state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}"
     )
     entry = ledger.Entry(
         department=department,
         file_name=path.name,
         landing_path=relative,
         file_sha256=sha,
-        size_bytes=size,
+        size_bytes=taken.size,
         status="refused",
         feed=result.feed,
         quarter=result.quarter,
@@ -167,24 +227,12 @@ def _ingest_file(
             ledger.record(con, entry)
             result.status = "duplicate"
             return result
-        rejected_by_reason = _load(con, feed, name, path, state, key, entry)
-    except FileRefused as refused:
-        zh, en = _refusal_text(refused, name)
-        entry.status, entry.reason, entry.message_zh, entry.message_en = (
-            "refused",
-            refused.reason,
-            zh,
-            en,
-        )
-        quarantine = ledger.copy_once(
-            path, state / "quarantine" / (department or "_") / f"{sha[:16]}-{path.name}"
-        )
-        quarantine.with_name(quarantine.name + ".reason.txt").write_text(
-            f"{relative}\n{zh}\n{en}\n", encoding="utf-8"
-        )
-        entry.quarantine_path = str(quarantine.relative_to(state))
-        ledger.record(con, entry)
-        result.status, result.reason, result.message = "refused", refused.reason, f"{zh} / {en}"
+        rejected_by_reason = _load(con, sandbox, feed, name, taken, state, key, entry)
+    except Exception as exc:  # noqa: BLE001 - whatever happened, this file alone is refused
+        refused = exc if isinstance(exc, FileRefused) else _failed(exc, relative)
+        _quarantine(con, refused, name, item, taken, state, entry)
+        result.status, result.reason = "refused", refused.reason
+        result.message = f"{entry.message_zh} / {entry.message_en}"
         return result
     result.status = "loaded"
     result.rows_loaded, result.rows_rejected = entry.rows_loaded, entry.rows_rejected
@@ -195,6 +243,39 @@ def _ingest_file(
             f"已忽略约定以外的列：{ignored} / columns not in the contract, ignored: {ignored}"
         )
     return result
+
+
+def _failed(exc: Exception, relative: str) -> FileRefused:
+    """An error no rule foresaw: the file is refused rather than the run ended. The log gets
+    the error's type and first line, with anything shaped like a resident ID masked."""
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    first = pii.mask_ids_in_text(first)
+    log.error("%s: unexpected %s while loading: %s", relative, type(exc).__name__, first)
+    return FileRefused(
+        "unreadable",
+        detail_zh=f"入库时出错（{type(exc).__name__}），已记录，数据管理员会跟进",
+        detail_en=f"an error occurred while loading ({type(exc).__name__}); it was logged for "
+        "the data team",
+    )
+
+
+def _quarantine(con, refused: FileRefused, name, item, taken, state, entry) -> None:
+    zh, en = _refusal_text(refused, name)
+    entry.status, entry.reason, entry.message_zh, entry.message_en = (
+        "refused",
+        refused.reason,
+        zh,
+        en,
+    )
+    folder = state / "quarantine" / (item.department or "_")
+    quarantine = ledger.copy_once(
+        Path(taken.path), folder / f"{taken.sha256[:16]}-{item.path.name}"
+    )
+    quarantine.with_name(quarantine.name + ".reason.txt").write_text(
+        f"{item.relative}\n{zh}\n{en}\n", encoding="utf-8"
+    )
+    entry.quarantine_path = str(quarantine.relative_to(state))
+    ledger.record(con, entry)
 
 
 def _refusal_text(refused: FileRefused, name: FileName | None) -> tuple[str, str]:
@@ -254,25 +335,96 @@ def _check_version(
         )
 
 
+def _spec(feed: Feed) -> Spec:
+    textual = [c.name for c in feed.columns if c.kinds & {"id", "uscc"}]
+    return Spec([(c.header, c.name) for c in feed.columns], textual)
+
+
+def _stage(con, sandbox: Sandbox, feed: Feed, name: FileName, taken, state: Path):
+    """The file's cells in the temp table `_stage`, read in the sandbox."""
+    handle, out = unnamed_file(state / "tmp")
+    try:
+        request = Request(taken.path, out, name.extension, _spec(feed), str(state / "tmp"))
+        parsed, table = sandbox.read(request, seconds_for(taken.size))
+        con.register("_arrow", table)
+        try:
+            con.execute("create or replace temp table _stage as select * from _arrow")
+        finally:
+            con.unregister("_arrow")
+    finally:
+        handle.close()
+    return parsed
+
+
 def _load(
     con: duckdb.DuckDBPyConnection,
+    sandbox: Sandbox,
     feed: Feed,
     name: FileName,
-    path: Path,
+    taken,
     state: Path,
     key: bytes,
     entry: ledger.Entry,
 ) -> dict[str, int]:
     """Load the file's valid rows in place of the feed and quarter's earlier version."""
-    if name.extension == "xlsx":
-        staged = stage_xlsx(con, path, feed)
-    else:
-        staged = stage_csv(con, path, feed, state / "tmp")
-    entry.ignored_columns, entry.encoding = staged.ignored_headers, staged.encoding
-    rows_sql = checking.parsed_rows_sql(feed, staged, checking.control_total(con, feed, staged))
-    data_rows = checking.find_rejects(con, feed, staged, name, rows_sql)
-    if data_rows == 0:
-        raise FileRefused("empty")
+    parsed = _stage(con, sandbox, feed, name, taken, state)
+    try:
+        mapping, ignored = checking.map_columns(feed, parsed.header)
+        staged = checking.Staged(
+            mapping, parsed.width, parsed.header_line, parsed.encoding, ignored
+        )
+        entry.ignored_columns, entry.encoding = staged.ignored_headers, staged.encoding
+        entry.ignored_sheets, entry.declared_on = parsed.ignored_sheets, parsed.declared_on
+        total_row = checking.control_total(con, feed, staged)
+        rows_sql = checking.parsed_rows_sql(feed, staged, total_row)
+        data_rows = checking.find_rejects(con, feed, staged, name, rows_sql)
+        if data_rows == 0:
+            raise FileRefused("empty")
+        _account(con, staged, parsed, data_rows, total_row is not None, entry)
+        return _insert(con, feed, name, staged, rows_sql, key, entry, data_rows)
+    finally:
+        con.execute("drop table if exists _rejects; drop table if exists _stage")
+
+
+def _account(con, staged, parsed: Parsed, data_rows: int, has_total: bool, entry) -> None:
+    """Every line of the file is title, header, blank, data, control total or inside a cell;
+    a file whose lines do not add up was read wrongly and is refused."""
+    staged_blank = con.execute(
+        f"select count(*) from _stage where {checking.first_cell(staged)} is null"
+    ).fetchone()[0]
+    entry.lines_read, entry.lines_title, entry.lines_header = (
+        parsed.lines_read,
+        parsed.lines_title,
+        1,
+    )
+    entry.lines_blank = parsed.lines_blank + staged_blank
+    entry.lines_total, entry.lines_in_cells = int(has_total), parsed.lines_in_cells
+    counted = (
+        entry.lines_title
+        + entry.lines_header
+        + entry.lines_blank
+        + data_rows
+        + entry.lines_total
+        + entry.lines_in_cells
+    )
+    if counted != entry.lines_read:
+        raise FileRefused(
+            "unreadable",
+            detail_zh=f"文件共 {entry.lines_read} 行，只能识别其中 {counted} 行",
+            detail_en=f"the file has {entry.lines_read} lines but only {counted} could be "
+            "accounted for",
+        )
+
+
+def _insert(con, feed: Feed, name: FileName, staged, rows_sql: str, key, entry, data_rows: int):
+    rejected = con.execute("select count(*) from _rejects").fetchone()[0]
+    if rejected == data_rows:  # nothing would load: never let this replace a loaded version
+        reasons = con.execute(
+            "select split_part(_reject, '|', 1) as r, count(*) from _rejects "
+            "group by r order by 2 desc"
+        ).fetchall()
+        listed = ", ".join(f"{r} {n}" for r, n in reasons)
+        raise FileRefused("no_valid_rows", rows=data_rows, reasons=listed)
     stored = [
         sql for column in feed.columns for sql in rules.stored_values(column, "$ipad", "$opad")
     ]
@@ -286,7 +438,7 @@ def _load(
     )
     unit = [str(name.quarter), name.is_baseline]
     params = {"sha": entry.file_sha256, "quarter": unit[0], "version": name.version}
-    params |= {"baseline": name.is_baseline, **staged.params()}
+    params |= {"baseline": name.is_baseline}
     if "$ipad" in insert:  # DuckDB refuses parameters a statement does not use
         params["ipad"], params["opad"] = pii.hmac_pads(key)
     log.info("replacing raw.%s rows of %s with %s", feed.name, unit[0], entry.landing_path)
@@ -307,6 +459,4 @@ def _load(
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.execute("drop table if exists _rejects; drop table if exists _stage")
     return counts

@@ -35,12 +35,35 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{detail_en} The loaded version stays. To correct it, send a new version (e.g. "
         "{next_name}).",
     ),
+    "multiple_sheets": (
+        "工作簿中有多个工作表含本数据项的表头，或含表头的工作表被隐藏：{sheets}。"
+        "每个文件只能有一张数据表：请把数据合并到一张可见的工作表，删除其余含表头的工作表后重新报送"
+        "（“填表说明”等不含表头的工作表可以保留）。",
+        "More than one sheet holds the feed's header row, or the sheet holding it is hidden: "
+        "{sheets_en}. A file holds one table: put the data on one visible sheet, delete the "
+        "other sheets with the header and send it again (sheets without the header, such as "
+        "instructions, may stay).",
+    ),
+    "not_a_file": (
+        "“{name}”不是直接放在部门目录中的普通文件（{kind}），未读取。"
+        "请把文件本身（不是快捷方式、链接或文件夹）直接放入 landing/<部门代码>/ 目录。",
+        "“{name}” is not a regular file directly inside a department folder ({kind}), so it was "
+        "not read. Put the file itself (not a shortcut, link or folder) directly into "
+        "landing/<department code>/.",
+    ),
+    "no_valid_rows": (
+        "文件中的 {rows} 行数据没有一行可以入库（{reasons}），未替换已入库的数据。"
+        "请按数据质量清单更正后重新报送。",
+        "None of the file's {rows} data rows can load ({reasons}); nothing loaded was "
+        "replaced. Correct the rows as the rejected-row list shows and send the file again.",
+    ),
 }
 
 ROW_REASONS: dict[str, tuple[str, str]] = {
     "bad_id_check": (
-        "公民身份号码有误（位数、字符、出生日期或校验码不正确）",
-        "invalid resident ID (length, characters, birth date or check character)",
+        "公民身份号码有误（位数、字符、出生日期或校验码不正确；Excel 中请把该列设为文本格式）",
+        "invalid resident ID (length, characters, birth date or check character; in Excel, "
+        "format the column as text)",
     ),
     "bad_uscc_format": (
         "统一社会信用代码格式有误（应为18位数字或大写字母，不含 I、O、Z、S、V）",

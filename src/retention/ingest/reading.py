@@ -1,28 +1,36 @@
-"""Reading a delivered file into a DuckDB staging table of text cells.
+"""Reading a delivered file's untrusted bytes into a table of text cells.
 
-CSV is read by DuckDB's own reader; GB18030 is transcoded to UTF-8 in streaming chunks first,
-since DuckDB has no GB18030 decoder here. XLSX is read by fastexcel (calamine) straight into
-Arrow. Either way the staging table `_stage` holds columns c0..cN of text and `_line`, the
-line (CSV) or row (XLSX) number a clerk sees in the file.
+This runs inside the sandbox's child process (`sandbox.py`), under its limits, never in the
+process that holds the warehouse. It finds the header below any title rows and returns the
+cells as Arrow (columns c0..cN of text and `_line`, the line or worksheet row a clerk sees),
+with an account of every line of the file. CSV is read by DuckDB's own reader, and by Python's
+csv module when a quoted cell holds a line break (DuckDB cannot then say on which line a row
+starts); GB18030 is transcoded to UTF-8 first into an unnamed file that vanishes with the
+process, since DuckDB has no GB18030 decoder here. XLSX is read by fastexcel (calamine), after
+the workbook's own description of its sheets has been checked against the limits.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
-import mmap
+import io
+import os
 import re
-from dataclasses import dataclass, field
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
-import duckdb
+from retention.contract import normalise_header
 
-from retention.contract import Feed, normalise_header
-
-CHUNK = 4 << 20
 HEADER_SEARCH_ROWS = 6  # the header is among the first six non-empty rows
 TOTAL_MARK = "合计"
+# A title row may carry the delivery date: 填报日期：2024年7月8日 (or 报送日期, or 2024-07-08).
+DECLARED = re.compile(
+    r"(?:填报|报送)日期\s*[:：]?\s*(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})"
+)
 
 
 class FileRefused(Exception):
@@ -34,73 +42,257 @@ class FileRefused(Exception):
         self.values = values
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What an untrusted file may ask of the reader before it is refused."""
+
+    extra_columns: int = 30  # beyond the contract's columns
+    field_chars: int = 4000  # no contract value comes near this
+    xlsx_cells: int = 50_000_000  # a worksheet's used range, rows x columns
+    xlsx_unpacked_bytes: int = 4 << 30  # the workbook's parts, uncompressed
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the reader needs of a feed: its columns' headers and names, and which hold IDs
+    or credit codes (such a cell typed as a number has lost digits)."""
+
+    columns: list[tuple[str, str]]  # (Chinese header, English name)
+    textual: list[str]  # names of the ID and credit-code columns
+
+    def lookup(self) -> dict[str, str]:
+        names = {}
+        for header, name in self.columns:
+            names[normalise_header(header)] = name
+            names[normalise_header(name)] = name
+        return names
+
+
 @dataclass
-class Staged:
-    """A file staged as text cells in `_stage`, with what was learnt about its layout."""
+class Parsed:
+    """A file read: its layout and the account of its lines; the cells travel as Arrow."""
 
-    columns: dict[str, int]  # contract column name -> staging column index
-    width: int
-    header_line: int
     encoding: str
-    ignored_headers: list[str] = field(default_factory=list)
-    # Staged row r stands on line header_line + 1 + r, plus one for each empty line above it
-    # that DuckDB's CSV reader skipped: `breaks` holds the rows at which such a shift starts.
-    breaks: list[int] = field(default_factory=list)
+    header_line: int
+    header: list[str]
+    width: int
+    lines_read: int = 0  # physical lines (CSV) or worksheet rows up to the last used one
+    lines_title: int = 0
+    lines_blank: int = 0  # blank lines not in the cells: above the header, or skipped
+    lines_in_cells: int = 0  # line breaks inside quoted cells: a row may span lines
+    ignored_sheets: list[str] = field(default_factory=list)
+    declared_on: str | None = None  # the 填报日期 of a title row, ISO
 
-    def line_sql(self) -> str:
-        shift = " + len(list_filter($breaks, lambda b: b <= rowid))" if self.breaks else ""
-        return f"({self.header_line + 1} + rowid{shift})"
-
-    def params(self) -> dict:
-        return {"breaks": self.breaks} if self.breaks else {}
-
-
-def file_sha256(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
-def _looks_utf8(path: Path) -> bool:
-    """Whether the file's start decodes as UTF-8; DuckDB checks the rest while it reads."""
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
+def find_header(spec: Spec, rows: list[tuple[int, list]]) -> tuple[int, list[str]]:
+    """The first of the first six non-empty rows naming at least two of the feed's columns."""
+    names = spec.lookup()
+    non_empty = [(n, r) for n, r in rows if any(str(c or "").strip() for c in r)]
+    for number, cells in non_empty[:HEADER_SEARCH_ROWS]:
+        hits = {names.get(normalise_header(c)) for c in cells if c is not None} - {None}
+        if len(hits) >= 2:
+            cells = ["" if c is None else str(c) for c in cells]
+            while cells and not cells[-1].strip():  # Excel's trailing empty columns
+                cells.pop()
+            return number, cells
+    example = "、".join(h for h, _ in spec.columns[:3])
+    raise FileRefused("no_header", example=example)
 
 
-def _transcode_gb18030(path: Path, tmp_dir: Path) -> Path:
-    """A UTF-8 copy for DuckDB, which has no GB18030 decoder here; streamed in chunks."""
-    target = tmp_dir / f"{path.name}.utf8"
-    decoder = codecs.getincrementaldecoder("gb18030")()
-    try:
-        with path.open("rb") as source, target.open("wb") as out:
-            while True:
-                chunk = source.read(CHUNK)
-                out.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
-                if not chunk:
-                    return target
-    except UnicodeDecodeError as exc:
-        target.unlink(missing_ok=True)
+def _title_facts(rows: list[tuple[int, list]], header_line: int) -> tuple[int, int, str | None]:
+    """(title lines, blank lines) above the header, and the declared delivery date."""
+    above = [cells for n, cells in rows if n < header_line]
+    titles = [c for c in above if any(str(x or "").strip() for x in c)]
+    declared = None
+    for cells in titles:
+        for cell in cells:
+            if match := DECLARED.search(str(cell or "")):
+                year, month, day = (int(g) for g in match.groups())
+                declared = f"{year:04d}-{month:02d}-{day:02d}"
+    return len(titles), len(above) - len(titles), declared
+
+
+def _check_width(spec: Spec, header: list[str], limits: Limits) -> None:
+    allowed = len(spec.columns) + limits.extra_columns
+    if len(header) > allowed:
         raise FileRefused(
             "unreadable",
-            detail_zh="文件编码既不是 UTF-8 也不是 GB18030/GBK",
-            detail_en="the text is neither UTF-8 nor GB18030/GBK",
-        ) from exc
+            detail_zh=f"表头有 {len(header)} 列，本数据项约定 {len(spec.columns)} 列，"
+            f"最多可多出 {limits.extra_columns} 列；请删除多余的列",
+            detail_en=f"the header row has {len(header)} columns where the feed has "
+            f"{len(spec.columns)} and at most {limits.extra_columns} more are accepted; "
+            "delete the extra columns",
+        )
 
 
-def _blank_line_numbers(path: Path) -> list[int]:
-    """1-based numbers of empty lines, which DuckDB's CSV reader skips without counting."""
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        if view.find(b"\n\n") < 0 and view.find(b"\n\r\n") < 0:  # the usual case: none
-            return []
+def _field_too_long(line: int, column: str, chars: int, limits: Limits) -> FileRefused:
+    return FileRefused(
+        "unreadable",
+        detail_zh=f"第 {line} 行“{column}”列有 {chars} 个字符，超过上限 {limits.field_chars}",
+        detail_en=f"line {line}, column “{column}” holds {chars} characters, more than the "
+        f"{limits.field_chars} accepted",
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _decode(path: Path, tmp_dir: Path) -> tuple[bytes, str, Path, object]:
+    """The file's text as UTF-8 bytes, the encoding found, a path DuckDB can read and the
+    open unnamed file behind that path, if any (it lives as long as the caller holds it)."""
     data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8 with BOM", data[len(codecs.BOM_UTF8) :]
+    else:
+        encoding = "utf-8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data = data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileRefused(
+                "unreadable",
+                detail_zh="文件编码既不是 UTF-8 也不是 GB18030/GBK",
+                detail_en="the text is neither UTF-8 nor GB18030/GBK",
+            ) from exc
+        encoding = "gb18030"
+    if encoding == "utf-8":
+        return data, encoding, path, None
+    # An unnamed file in the state's tmp folder: nothing of it outlives this process.
+    unnamed = tempfile.TemporaryFile(dir=tmp_dir)  # noqa: SIM115 - the caller holds it
+    unnamed.write(data)
+    unnamed.flush()
+    return data, encoding, Path(f"/proc/{os.getpid()}/fd/{unnamed.fileno()}"), unnamed
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _check_csv_bytes(data: bytes) -> None:
+    """Refuse what DuckDB's reader would read wrongly without a word."""
+    if (lone := re.search(rb"\r(?!\n)", data)) is not None:
+        line = _line_of(data, lone.start())
+        raise FileRefused(
+            "unreadable",
+            detail_zh=f"第 {line} 行的单元格中有单独的回车符（CR），会使一行被拆成两行；"
+            "请删除该字符",
+            detail_en=f"line {line} holds a lone carriage return (CR) inside a cell, which "
+            "would split the row in two; remove it",
+        )
+    if data.count(b'"') % 2:
+        line = _open_quote_line(data)
+        raise FileRefused(
+            "unreadable",
+            detail_zh=f'第 {line} 行起的引号（"）没有闭合，文件可能不完整',
+            detail_en=f'a quote (") opened on line {line} is never closed: the file may be '
+            "cut short",
+        )
+
+
+def _open_quote_line(data: bytes) -> int:
+    """The line on which the record with the unclosed quote starts."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    csv.field_size_limit(len(data) + 1)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return start
+
+
+def _check_last_line(data: bytes, width: int) -> None:
+    """A last line without its line break and short of cells was cut off in transfer."""
+    if not data or data.endswith(b"\n"):
+        return
+    last = data[data.rfind(b"\n") + 1 :].decode("utf-8")
+    cells = next(csv.reader([last]), [])
+    if len(cells) < width and not (cells and cells[0].strip().startswith(TOTAL_MARK)):
+        line = _line_of(data, len(data))
+        raise FileRefused(
+            "unreadable",
+            detail_zh=f"最后一行（第 {line} 行）不完整，文件可能在传输中被截断；请重新导出后报送",
+            detail_en=f"the last line ({line}) is incomplete: the file was probably cut off "
+            "in transfer; export it again and send it",
+        )
+
+
+def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits):
+    import duckdb
+
+    data, encoding, source, _unnamed = _decode(path, tmp_dir)
+    _check_csv_bytes(data)
+    head = data[: 1 << 16].decode("utf-8", errors="replace").splitlines()[:64]
+    rows = [(i + 1, next(csv.reader([line]), [])) for i, line in enumerate(head)]
+    header_line, header = find_header(spec, rows)
+    _check_width(spec, header, limits)
+    _check_last_line(data, len(header))
+    titles, blanks_above, declared = _title_facts(rows, header_line)
+    parsed = Parsed(encoding, header_line, header, len(header), declared_on=declared)
+    parsed.lines_read = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
+    parsed.lines_title = titles
+    con = duckdb.connect()
+    con.execute("set threads = 1; set memory_limit = '1GB'; set enable_progress_bar = false")
+    try:
+        _duckdb_stage(con, source, len(header), header_line)
+    except duckdb.InvalidInputException as exc:
+        first = str(exc).splitlines()[0][:200]
+        raise FileRefused(
+            "unreadable", detail_zh=f"CSV 格式有误（{first}）", detail_en=f"malformed CSV ({first})"
+        ) from exc
+    cells = [f"coalesce(c{i}, '')" for i in range(len(header))]
+    in_cells = 0
+    if b'"' in data:  # only a quoted cell can hold a line break
+        breaks = " + ".join(f"(length({c}) - length(replace({c}, chr(10), '')))" for c in cells)
+        in_cells = con.execute(f"select coalesce(sum({breaks}), 0) from _stage").fetchall()[0][0]
+    if in_cells:
+        table, blanks_below = _python_rows(data, header_line, len(header), limits, header)
+        parsed.lines_in_cells = in_cells
+    else:
+        blank = [b for b in _blank_line_numbers(data) if b > header_line]
+        shift = [b - header_line - 1 - i for i, b in enumerate(blank)]
+        line = f"{header_line + 1} + rowid + len(list_filter($shift, lambda b: b <= rowid))"
+        sql = f"select *, ({line})::bigint as _line from _stage"
+        table = con.sql(sql, params={"shift": shift}).to_arrow_table()
+        blanks_below = len(blank)
+    _check_field_lengths(table, header, limits)
+    parsed.lines_blank = blanks_above + blanks_below
+    return parsed, table
+
+
+def _duckdb_stage(con, source: Path, width: int, header_line: int) -> None:
+    import duckdb
+
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+
+    def stage(parallel: bool) -> None:
+        con.execute(
+            f"""create or replace table _stage as select * from read_csv(
+            ?, header = false, skip = ?, auto_detect = false, columns = {{{columns}}},
+            delim = ',', quote = '"', escape = '"', null_padding = true, strict_mode = false,
+            encoding = 'utf-8', max_line_size = 16777216, parallel = {parallel})""",
+            [str(source), header_line],
+        )
+
+    try:
+        stage(parallel=True)
+    except duckdb.InvalidInputException as exc:
+        if "quoted new lines" not in str(exc):
+            raise
+        # DuckDB's parallel scanner cannot pad short rows once a cell holds a line break.
+        stage(parallel=False)
+
+
+def _blank_line_numbers(data: bytes) -> list[int]:
+    """1-based numbers of empty lines, which DuckDB's CSV reader skips without counting."""
+    if b"\n\n" not in data and b"\n\r\n" not in data:  # the usual case: none
+        return []
     numbers, line, pos = [], 1, 0
     for match in re.finditer(rb"\n(?=\r?\n)", data):
         line += data.count(b"\n", pos, match.end())
@@ -109,126 +301,235 @@ def _blank_line_numbers(path: Path) -> list[int]:
     return numbers
 
 
-def head_rows(path: Path, encoding: str, limit: int = 64) -> list[tuple[int, list[str]]]:
-    """The first physical lines as (line number, cells) for header detection."""
-    with path.open(encoding=encoding, newline="") as fh:
-        lines = []
-        for _ in range(limit):
-            line = fh.readline()
-            if not line:
-                break
-            lines.append(line)
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        cells = next(csv.reader([line]), [])
-        rows.append((number, cells))
-    return rows
+def _python_rows(data: bytes, header_line: int, width: int, limits: Limits, header: list[str]):
+    """Rows and their first lines by Python's csv module, for files with multi-line cells."""
+    import pyarrow as pa
 
-
-def find_header(feed: Feed, rows: list[tuple[int, list]]) -> tuple[int, list[str]]:
-    """The first of the first six non-empty rows naming at least two of the feed's columns."""
-    names = {}
-    for column in feed.columns:
-        names[normalise_header(column.header)] = column.name
-        names[normalise_header(column.name)] = column.name
-    non_empty = [(n, r) for n, r in rows if any(str(c or "").strip() for c in r)]
-    for number, cells in non_empty[:HEADER_SEARCH_ROWS]:
-        hits = {names.get(normalise_header(c)) for c in cells if c is not None} - {None}
-        if len(hits) >= 2:
-            return number, ["" if c is None else str(c) for c in cells]
-    example = "、".join(c.header for c in feed.columns[:3])
-    raise FileRefused("no_header", example=example)
-
-
-def map_columns(feed: Feed, header: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Contract column -> position in the file; unknown headers are reported, not fatal."""
-    lookup = {}
-    for column in feed.columns:
-        lookup[normalise_header(column.header)] = column.name
-        lookup[normalise_header(column.name)] = column.name
-    mapping: dict[str, int] = {}
-    ignored = []
-    for index, cell in enumerate(header):
-        name = lookup.get(normalise_header(cell))
-        if name and name not in mapping:
-            mapping[name] = index
-        elif cell.strip():
-            ignored.append(cell.strip())
-    for column in feed.columns:
-        if column.required and column.name not in mapping:
-            raise FileRefused("missing_column", header=column.header, name=column.name)
-    return mapping, ignored
-
-
-def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed, tmp_dir: Path) -> Staged:
-    with path.open("rb") as fh:
-        encoding = "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
-    if not _looks_utf8(path):
-        encoding = "gb18030"
-    source = _transcode_gb18030(path, tmp_dir) if encoding == "gb18030" else path
+    csv.field_size_limit(limits.field_chars)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    columns: list[list] = [[] for _ in range(width)]
+    lines, blanks, start = [], 0, 1
     try:
-        header_line, header = find_header(feed, head_rows(source, "utf-8-sig"))
-        mapping, ignored = map_columns(feed, header)
-        try:
-            _read_csv(con, source, len(header), header_line)
-        except duckdb.InvalidInputException as exc:
-            if source != path or "Invalid unicode" not in str(exc):
-                raise
-            # Valid UTF-8 at the start, GB18030 further on: what Excel sometimes writes.
-            encoding, source = "gb18030", _transcode_gb18030(path, tmp_dir)
-            _read_csv(con, source, len(header), header_line)
-        blanks = [b for b in _blank_line_numbers(source) if b > header_line]
-    except duckdb.InvalidInputException as exc:  # what the CSV reader raises on bad input
-        first = str(exc).splitlines()[0][:200]
+        for cells in reader:
+            if start > header_line:
+                blanks += not cells  # an empty line; a line of commas is a row of empty cells
+                if cells:
+                    cells = (cells + [None] * width)[:width]
+                    for i, value in enumerate(cells):
+                        columns[i].append(value)
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            column = header[min(len(header) - 1, 0)]
+            raise _field_too_long(start, column, limits.field_chars + 1, limits) from exc
         raise FileRefused(
             "unreadable",
-            detail_zh=f"CSV 格式有误（{first}）",
-            detail_en=f"malformed CSV ({first})",
+            detail_zh=f"第 {start} 行 CSV 格式有误（{exc}）",
+            detail_en=f"malformed CSV on line {start} ({exc})",
         ) from exc
-    finally:
-        if source != path:
-            source.unlink(missing_ok=True)
-    breaks = [b - header_line - 1 - i for i, b in enumerate(blanks)]
-    label = {"utf-8-sig": "utf-8 with BOM"}.get(encoding, encoding)
-    return Staged(mapping, len(header), header_line, label, ignored, breaks)
+    arrays = {f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}
+    return pa.table({**arrays, "_line": pa.array(lines, pa.int64())}), blanks
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, source: Path, width: int, header_line: int) -> None:
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    con.execute(
-        f"""create or replace temp table _stage as select * from read_csv(
-            ?, header = false, skip = ?, auto_detect = false, columns = {{{columns}}},
-            delim = ',', quote = '"', escape = '"', null_padding = true,
-            strict_mode = false, encoding = 'utf-8')""",
-        [str(source), header_line],
+def _check_field_lengths(table, header: list[str], limits: Limits) -> None:
+    import pyarrow.compute as pc
+
+    for i, name in enumerate(header):
+        lengths = pc.utf8_length(table.column(f"c{i}"))
+        longest = pc.max(lengths).as_py()
+        if longest and longest > limits.field_chars:
+            row = pc.index(lengths, longest).as_py()
+            line = table.column("_line")[row].as_py()
+            raise _field_too_long(line, name or f"#{i + 1}", longest, limits)
+
+
+# --- XLSX --------------------------------------------------------------------------------
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+
+
+@dataclass(frozen=True)
+class Sheet:
+    index: int
+    name: str
+    hidden: bool
+    part: str  # its XML inside the zip
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _not_xlsx(exc: Exception) -> FileRefused:
+    return FileRefused(
+        "unreadable",
+        detail_zh=f"不是有效的 Excel（.xlsx）文件（{type(exc).__name__}）",
+        detail_en=f"not a valid Excel (.xlsx) workbook ({type(exc).__name__}: {exc})"[:300],
     )
 
 
-def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, feed: Feed) -> Staged:
-    import fastexcel
-    import pyarrow as pa
-
+def workbook_sheets(path: Path, limits: Limits) -> list[Sheet]:
+    """The workbook's sheets in order, from its own parts, refused before any cell is read
+    when a sheet's used range or the unpacked workbook exceed the limits."""
     try:
-        sheet = fastexcel.read_excel(str(path)).load_sheet(
-            0, header_row=None, skip_rows=0, dtypes="string", eager=True
-        )
-    except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable case
+        with zipfile.ZipFile(path) as book:
+            unpacked = sum(i.file_size for i in book.infolist())
+            if unpacked > limits.xlsx_unpacked_bytes:
+                raise FileRefused(
+                    "unreadable",
+                    detail_zh=f"工作簿解压后有 {unpacked >> 20} MB，超出上限",
+                    detail_en=f"the workbook unpacks to {unpacked >> 20} MB, over the limit",
+                )
+            workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
+            sheets = []
+            for index, sheet in enumerate(workbook.findall("m:sheets/m:sheet", _NS)):
+                name = sheet.get("name") or f"#{index + 1}"
+                target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                _check_dimension(book, part, name, limits)
+                hidden = sheet.get("state") in ("hidden", "veryHidden")
+                sheets.append(Sheet(index, name, hidden, part))
+            return sheets
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+        raise _not_xlsx(exc) from exc
+
+
+def _check_dimension(book: zipfile.ZipFile, part: str, name: str, limits: Limits) -> None:
+    try:
+        with book.open(part) as fh:
+            head = fh.read(4096)
+    except KeyError:
+        return
+    match = _DIMENSION.search(head)
+    if not match or not match.group(3):
+        return
+    last_column, last_row = match.group(3).decode(), match.group(4).decode()
+    if _column_number(last_column) * int(last_row) > limits.xlsx_cells:
+        used = f"A1:{last_column}{last_row}"
         raise FileRefused(
             "unreadable",
-            detail_zh=f"不是有效的 Excel（.xlsx）文件（{type(exc).__name__}）",
-            detail_en=f"not a valid Excel (.xlsx) workbook ({type(exc).__name__}: {exc})"[:300],
-        ) from exc
-    table = pa.Table.from_batches([sheet])
-    head = [
-        (i + 1, r) for i, r in enumerate(zip(*table.slice(0, 64).to_pydict().values(), strict=True))
-    ]
-    header_line, header = find_header(feed, [(n, list(r)) for n, r in head])
-    mapping, ignored = map_columns(feed, header)
-    # With skip_rows=0 fastexcel keeps leading empty rows, so index i is worksheet row i + 1.
-    body = table.slice(header_line).rename_columns([f"c{i}" for i in range(table.num_columns)])
-    con.register("_xlsx", body)
+            detail_zh=f"工作表“{name}”的已用区域为 {used}，远大于数据；请删除数据以外的空行和空列"
+            "（选中后右键“删除”）再保存",
+            detail_en=f"sheet “{name}” claims a used range of {used}, far beyond the data; "
+            "delete the empty rows and columns outside the table (select, right-click, Delete) "
+            "and save again",
+        )
+
+
+def read_xlsx(path: Path, spec: Spec, limits: Limits):
+    import fastexcel
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sheets = workbook_sheets(path, limits)
     try:
-        con.execute("create or replace temp table _stage as select * from _xlsx")
-    finally:
-        con.unregister("_xlsx")
-    return Staged(mapping, table.num_columns, header_line, "xlsx", ignored)
+        reader = fastexcel.read_excel(str(path))
+        found, ignored = [], []
+        for sheet in sheets:
+            first = reader.load_sheet(sheet.index, header_row=None, n_rows=64, dtypes="string")
+            head = _rows(first.to_arrow())
+            try:
+                found.append((sheet, *find_header(spec, head)))
+            except FileRefused:
+                ignored.append(sheet.name)
+        if not found:
+            raise FileRefused("no_header", example="、".join(h for h, _ in spec.columns[:3]))
+        if len(found) > 1 or found[0][0].hidden:
+            raise _multiple_sheets(found)
+        sheet, header_line, header = found[0]
+        _check_width(spec, header, limits)
+        table = pa.Table.from_batches(
+            [reader.load_sheet(sheet.index, header_row=None, dtypes="string").to_arrow()]
+        )
+        numeric = _numeric_cells(path, sheet.part, spec, header, header_line)
+    except FileRefused:
+        raise
+    except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable case
+        raise _not_xlsx(exc) from exc
+    rows = [
+        (i + 1, list(r))
+        for i, r in enumerate(zip(*table.slice(0, 64).to_pydict().values(), strict=True))
+    ]
+    titles, blanks_above, declared = _title_facts(rows, header_line)
+    width = len(header)
+    # With skip_rows=0 fastexcel keeps leading empty rows, so index i is worksheet row i + 1.
+    body = table.slice(header_line)
+    columns = {}
+    for i in range(width):
+        column = body.column(i) if i < body.num_columns else pa.nulls(body.num_rows, pa.string())
+        if i in numeric:  # a number where text is due: no longer the ID that was typed
+            mask = pa.array([r in numeric[i] for r in range(body.num_rows)])
+            marked = pc.binary_join_element_wise("数值:", column, "")
+            column = pc.if_else(mask, marked, column)
+        columns[f"c{i}"] = column
+    lines = pa.array(range(header_line + 1, header_line + 1 + body.num_rows), pa.int64())
+    out = pa.table({**columns, "_line": lines})
+    _check_field_lengths(out, header, limits)
+    parsed = Parsed("xlsx", header_line, header, width, declared_on=declared)
+    parsed.lines_read = table.num_rows
+    parsed.lines_title = titles
+    parsed.lines_blank = blanks_above
+    parsed.ignored_sheets = ignored
+    return parsed, out
+
+
+def _rows(table) -> list[tuple[int, list]]:
+    data = table.to_pydict().values()
+    return [(i + 1, list(r)) for i, r in enumerate(zip(*data, strict=True))]
+
+
+def _multiple_sheets(found: list) -> FileRefused:
+    names = "、".join(f"“{s.name}”{'（隐藏）' if s.hidden else ''}" for s, _, _ in found)
+    names_en = ", ".join(f"“{s.name}”{' (hidden)' if s.hidden else ''}" for s, _, _ in found)
+    return FileRefused("multiple_sheets", sheets=names, sheets_en=names_en)
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _numeric_cells(path: Path, part: str, spec: Spec, header: list[str], header_line: int):
+    """Rows (counted from below the header) of numeric cells in the ID and credit-code
+    columns, from the sheet's XML: a cell without a text type (`t="s"`, `str`, `inlineStr`)
+    holds a number, and calamine would hand it over as digits that look like text."""
+    names = spec.lookup()
+    wanted = {
+        _column_letters(i): i
+        for i, h in enumerate(header)
+        if names.get(normalise_header(h)) in spec.textual
+    }
+    if not wanted:
+        return {}
+    with zipfile.ZipFile(path) as book:
+        xml = book.read(part)
+    letters = "|".join(wanted).encode()
+    cell = re.compile(rb'<(?:\w+:)?c\s+r="(' + letters + rb')(\d+)"([^>]*)>')
+    found: dict[int, set[int]] = {}
+    for match in cell.finditer(xml):
+        attributes = match.group(3)
+        if re.search(rb'\bt="(?:s|str|inlineStr|e|b)"', attributes):
+            continue
+        if attributes.endswith(b"/"):  # an empty cell
+            continue
+        row = int(match.group(2)) - header_line - 1
+        if row >= 0:
+            found.setdefault(wanted[match.group(1).decode()], set()).add(row)
+    return found

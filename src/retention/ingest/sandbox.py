@@ -1,0 +1,250 @@
+"""Reading each delivered file in a child process with limits, so that no file can hurt the run.
+
+A file's bytes are untrusted: a workbook can make calamine ask for 512 GB and abort the
+process, a few KB of CSV can keep a reader busy for minutes. So the loader never parses in its
+own process. `Sandbox` starts one worker (`python -m retention.ingest.sandbox`) per ingest run;
+the worker has imported the readers but opened nothing, so forking it is cheap (milliseconds,
+against half a second to start a fresh Python with DuckDB and Arrow) and safe (no threads).
+For each file it forks a child that sets its resource limits (address space, CPU time, size of
+what it writes, no core dump) and reads the file (`reading.py`), writing the cells as an Arrow
+IPC file into an unnamed file the loader opened for it. The worker kills a child that runs out
+of time and tells the loader how the child ended. Whatever happens — an exception, a native
+crash, a memory blow-up, a hang — becomes that file's refusal, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from retention.ingest.reading import FileRefused, Limits, Parsed, Spec
+
+MEMORY_BYTES = 3 << 30  # address space of a reading child
+# Time for one file: generous for the largest real file (about 10 MB/s at worst here).
+BASE_SECONDS, SECONDS_PER_MB = 60.0, 2.0
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str  # the snapshot of the delivered file, as this process can open it
+    out: str  # where the child writes its Arrow IPC file
+    format: str  # csv | xlsx
+    spec: Spec
+    tmp_dir: str
+    limits: Limits = Limits()
+
+    def to_json(self) -> str:
+        data = dict(self.__dict__, spec=self.spec.__dict__, limits=self.limits.__dict__)
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Request:
+        data = json.loads(text)
+        spec = Spec([tuple(c) for c in data["spec"]["columns"]], data["spec"]["textual"])
+        return cls(**dict(data, spec=spec, limits=Limits(**data["limits"])))
+
+
+def seconds_for(size_bytes: int) -> float:
+    return BASE_SECONDS + SECONDS_PER_MB * size_bytes / 1e6
+
+
+class Sandbox:
+    """The loader's side: one worker process for the run, one child per file."""
+
+    def __init__(self, memory_bytes: int = MEMORY_BYTES):
+        self.memory_bytes = memory_bytes
+        self._worker: subprocess.Popen | None = None
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker.wait()
+            self._worker = None
+
+    def _start(self) -> subprocess.Popen:
+        if self._worker is None or self._worker.poll() is not None:
+            self._worker = subprocess.Popen(
+                [sys.executable, "-m", "retention.ingest.sandbox"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+        return self._worker
+
+    def read(self, request: Request, seconds: float):
+        """(Parsed, Arrow table) of the file, or FileRefused saying why it cannot be read."""
+        import pyarrow as pa
+
+        worker = self._start()
+        order = {"request": request.to_json(), "seconds": seconds, "memory": self.memory_bytes}
+        try:
+            worker.stdin.write(json.dumps(order) + "\n")
+            worker.stdin.flush()
+            reply = worker.stdout.readline()
+        except BrokenPipeError:
+            reply = ""
+        if not reply:  # the worker itself died: start a new one for the next file
+            self.__exit__()
+            raise _stopped("the reading process ended unexpectedly", "读取进程意外退出")
+        ended = json.loads(reply)
+        if ended["timed_out"]:
+            raise _stopped(
+                f"reading took longer than {seconds:.0f} s",
+                f"读取超过 {seconds:.0f} 秒仍未完成",
+            )
+        if ended["signal"]:
+            name = signal.Signals(ended["signal"]).name
+            raise _stopped(
+                f"the reader was stopped by {name} (most often: more memory than allowed)",
+                f"读取进程被 {name} 终止（多为所需内存超过上限）",
+            )
+        with pa.memory_map(request.out) as source:
+            table = pa.ipc.open_file(source).read_all()
+        meta = json.loads(table.schema.metadata[b"retention"])
+        if "refused" in meta:
+            raise FileRefused(meta["refused"]["reason"], **meta["refused"]["values"])
+        return Parsed(**meta["parsed"]), table.replace_schema_metadata(None)
+
+
+def _stopped(en: str, zh: str) -> FileRefused:
+    return FileRefused(
+        "unreadable",
+        detail_zh=f"{zh}；文件可能已损坏或含有大量空行空列，请重新导出后报送",
+        detail_en=f"{en}; the file may be damaged or carry huge empty areas: export it again "
+        "and send it",
+    )
+
+
+def unnamed_file(directory: Path):
+    """An open file with no name in `directory` (owner-only, gone when closed or when the
+    process dies), and the path by which another process of ours can open it."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - the caller closes it
+    return handle, f"/proc/{os.getpid()}/fd/{handle.fileno()}"
+
+
+# --- the worker and its children -----------------------------------------------------------
+
+
+def _child(request: Request, memory: int, seconds: float) -> None:
+    import pyarrow as pa
+
+    from retention.ingest import reading
+
+    cpu = int(seconds) + 1
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))
+    path = Path(request.path)
+    try:
+        if request.format == "xlsx":
+            parsed, table = reading.read_xlsx(path, request.spec, request.limits)
+        else:
+            parsed, table = reading.read_csv(
+                path, request.spec, Path(request.tmp_dir), request.limits
+            )
+        meta = {"parsed": parsed.as_dict()}
+    except FileRefused as refused:
+        table, meta = (
+            pa.table({}),
+            {"refused": {"reason": refused.reason, "values": refused.values}},
+        )
+    except MemoryError:
+        table = pa.table({})
+        meta = {"refused": {"reason": "unreadable", "values": _memory_refusal().values}}
+    except Exception as exc:  # noqa: BLE001 - any failure on these bytes refuses the file
+        _log_unexpected(exc)
+        table = pa.table({})
+        detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        meta = {
+            "refused": {
+                "reason": "unreadable",
+                "values": {
+                    "detail_zh": f"读取出错（{detail}）",
+                    "detail_en": f"read error ({detail})",
+                },
+            }
+        }
+    table = table.replace_schema_metadata({"retention": json.dumps(meta, ensure_ascii=False)})
+    with pa.OSFile(request.out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _log_unexpected(exc: Exception) -> None:
+    """The traceback for the data team, on the worker's stderr (the loader's log), with
+    anything shaped like a resident ID masked."""
+    import traceback
+
+    from retention.pii import mask_ids_in_text
+
+    text = "".join(traceback.format_exception(exc))
+    sys.stderr.write(f"unexpected error while reading a file:\n{mask_ids_in_text(text)}")
+    sys.stderr.flush()
+
+
+def _memory_refusal() -> FileRefused:
+    return _stopped("reading needed more memory than allowed", "读取所需内存超过上限")
+
+
+def _serve() -> None:
+    # Imported before any fork, so that each child starts with them loaded.
+    import duckdb  # noqa: F401
+    import fastexcel  # noqa: F401
+    import pyarrow  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+
+    import retention.ingest.reading  # noqa: F401
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the loader decides when the worker ends
+    for line in sys.stdin:
+        order = json.loads(line)
+        request = Request.from_json(order["request"])
+        seconds = float(order["seconds"])
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _child(request, int(order["memory"]), seconds)
+            except BaseException:  # noqa: BLE001 - even writing the result failed
+                code = 1
+            os._exit(code)
+        ended = _wait(pid, seconds)
+        sys.stdout.write(json.dumps(ended) + "\n")
+        sys.stdout.flush()
+
+
+def _wait(pid: int, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    pause = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return {"timed_out": True, "signal": signal.SIGKILL, "exit": None}
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    if os.WIFSIGNALED(status):
+        return {"timed_out": False, "signal": os.WTERMSIG(status), "exit": None}
+    code = os.WEXITSTATUS(status)
+    # A child that could not even write its answer ended with 1: say so as a crash.
+    return {"timed_out": False, "signal": signal.SIGABRT if code else 0, "exit": code}
+
+
+if __name__ == "__main__":
+    _serve()
