@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from retention import pii, warehouse
+from retention import keyring, pii, state_files, vault, warehouse
 from retention.contract import Contract, Feed, default_contract
 from retention.ingest import checking, ledger, rules
 from retention.ingest.messages import file_message
@@ -90,11 +90,14 @@ def ingest(
     departments: set[str] | None = None,
 ) -> list[FileResult]:
     """Load every file of the landing folder (or of these departments' folders)."""
+    state_files.owner_only()
     contract = contract or default_contract()
     key = pii.pii_key()
     con = warehouse.connect(state)
     try:
+        state_files.clear_scratch(state)
         ledger.ensure(con)
+        keyring.check(con, key)
         for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
             ledger.ensure_feed_table(con, feed)
         results = []
@@ -143,8 +146,8 @@ def _ingest_file(
     if ledger.seen_before(con, relative, sha):
         return result
     log.info("loading %s (%d bytes)", relative, size)
-    archive = ledger.copy_once(
-        path, state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}"
+    archive = vault.store(
+        path, state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}", key
     )
     entry = ledger.Entry(
         department=department,
@@ -176,8 +179,8 @@ def _ingest_file(
             zh,
             en,
         )
-        quarantine = ledger.copy_once(
-            path, state / "quarantine" / (department or "_") / f"{sha[:16]}-{path.name}"
+        quarantine = vault.store(
+            path, state / "quarantine" / (department or "_") / f"{sha[:16]}-{path.name}", key
         )
         quarantine.with_name(quarantine.name + ".reason.txt").write_text(
             f"{relative}\n{zh}\n{en}\n", encoding="utf-8"
