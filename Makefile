@@ -26,10 +26,15 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
+# The bundled synthetic sample loads under the public development key unless RETENTION_PII_KEY
+# is set (sample mode); any other landing folder needs the deployment's key.
+SAMPLE_MODE := $(if $(filter seeds/sample,$(LANDING)),1)
+
 # The main job through the real Airflow DAGs, in-process (dag.test on an embedded SQLite
 # metadata database): ingest, build, gate, approval, release.
 run: setup
-	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT)
+	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT) \
+		$(if $(SAMPLE_MODE),--sample-key)
 
 # A local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
 # project's DAGs on the sample, for a data engineer to click through.
@@ -37,7 +42,7 @@ AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(abspath $(STATE))/air
 	AIRFLOW__CORE__DAGS_FOLDER=$(abspath dags) AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	RETENTION_LANDING=$(abspath $(LANDING)) RETENTION_STATE=$(abspath $(STATE)) \
-	RETENTION_RELEASES=$(abspath $(OUT))
+	RETENTION_RELEASES=$(abspath $(OUT)) RETENTION_SAMPLE_MODE=$(SAMPLE_MODE)
 
 airflow: setup
 	mkdir -p $(STATE)/airflow

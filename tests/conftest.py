@@ -19,6 +19,13 @@ import xlsxwriter
 from retention.identifiers import id_check_char, uscc_check_char
 from retention.ingest.loader import ingest
 from retention.paths import SAMPLE_LANDING, warehouse_path
+from retention.pii import KEY_ENV, SAMPLE_MODE_ENV
+
+# The loader refuses to run without a key: every test (and the commands and Airflow tasks it
+# starts, which inherit the environment) loads under this one unless it says otherwise.
+TEST_KEY = "a key for the tests only"
+os.environ[KEY_ENV] = TEST_KEY
+os.environ.pop(SAMPLE_MODE_ENV, None)
 
 # Tests write a file and ingest it at once; the wait for files still being written is tested
 # on its own (test_delivery.py).

@@ -64,5 +64,5 @@ def test_person_key_in_sql_is_hmac_sha256_of_the_normalised_id() -> None:
     assert person_key("11010519491231002X", b"another key") != got
 
 
-def test_masked_id_keeps_region_and_last_four() -> None:
-    assert mask_id("11010519491231002x") == "110105********002X"
+def test_masked_id_shows_only_the_last_two_characters() -> None:
+    assert mask_id("11010519491231002x") == "****************2X"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import INTAKE_HEADER, intake_row, query, write_csv, write_xlsx
+from conftest import INTAKE_HEADER, TEST_KEY, intake_row, query, write_csv, write_xlsx
 
+from retention import vault
 from retention.ingest.loader import ingest
 
 COUNT = "select count(*), count(distinct record_id) from raw.graduate_intake"
@@ -40,7 +41,8 @@ def test_every_delivered_file_is_archived_and_in_the_ledger(landing: Path, state
     ledger = query(state, "select landing_path, file_sha256, archive_path from ledger.submissions")
     assert {row[0]: row[1] for row in ledger} == before
     for _, sha, archive in ledger:
-        assert hashlib.sha256((state / archive).read_bytes()).hexdigest() == sha
+        clear = b"".join(vault.reveal(state / archive, TEST_KEY.encode()))
+        assert hashlib.sha256(clear).hexdigest() == sha
     reasons = (state / "quarantine/hrss").glob("*.reason.txt")
     texts = {p.name: p.read_text(encoding="utf-8") for p in reasons}
     assert any("文件只有表头" in t and "no data rows" in t for t in texts.values())

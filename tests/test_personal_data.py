@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import copy_landing
+from conftest import TEST_KEY, copy_landing
 
+from retention import vault
 from retention.paths import SAMPLE_LANDING, warehouse_path
 from retention.sample import generate_broken
 
@@ -36,12 +37,13 @@ def test_no_clear_id_in_warehouse_logs_or_output(tmp_path: Path) -> None:
         outputs += [run.stdout, run.stderr]
         state = tmp_path / "state-table"
 
-    archived = b"".join(p.read_bytes() for p in (tmp_path / "state/archive").rglob("*.csv"))
-    assert clear_ids(archived), "the scan finds the IDs the departments delivered"
+    archived = (tmp_path / "state/archive").rglob("*.csv.enc")
+    clear = b"".join(b"".join(vault.reveal(p, TEST_KEY.encode())) for p in archived)
+    assert clear_ids(clear), "the scan finds the IDs the departments delivered"
     for output in outputs:
         assert clear_ids(output) == []
-    for path in (tmp_path / "state").rglob("*"):
-        if path.is_file() and "archive" not in path.parts and "quarantine" not in path.parts:
+    for path in (tmp_path / "state").rglob("*"):  # the archive and quarantine are encrypted
+        if path.is_file():
             assert clear_ids(path.read_bytes()) == [], path
 
     with duckdb.connect(str(warehouse_path(tmp_path / "state")), read_only=True) as con:

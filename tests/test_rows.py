@@ -9,6 +9,7 @@ from conftest import INTAKE_HEADER, credit_code, intake_row, query, resident_id,
 
 from retention.contract import default_contract
 from retention.ingest.loader import ingest
+from retention.pii import mask_id
 
 BAD_INTAKE_ROWS = {
     "bad_id_check": ({"公民身份号码": resident_id(3)[:-1] + "Y"}, "id_number"),
@@ -96,12 +97,12 @@ def test_beneficiary_id_is_checked_by_beneficiary_type_and_never_stored_in_clear
         "graduate_id_masked from raw.subsidy_payment order by payment_id",
     )
     assert stored == [
-        ("个人", None, "330282********" + resident_id(1)[-4:], None, None),
+        ("个人", None, mask_id(resident_id(1)), None, None),
         (
             "单位",
             credit_code(2),
             None,
             "慈溪某电器有限公司",
-            "330282********" + resident_id(52)[-4:],
+            mask_id(resident_id(52)),
         ),
     ]

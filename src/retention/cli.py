@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING
+from retention import pii
+from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING, warehouse_path
+from retention.state_files import owner_only
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -107,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
     from retention.ingest.naming import Quarter, parse_file_name
     from retention.orchestration.embedded import run
 
+    _refuse_a_wrong_key(args.state)  # here, rather than in every ingest task of the DAGs
     if args.quarter:
         quarter = str(Quarter.parse(args.quarter))
     else:  # the latest quarter the landing folder has files for
@@ -114,6 +118,52 @@ def _run(args: argparse.Namespace) -> int:
         quarter = str(max((n.quarter for n in names if n), key=lambda q: (q.year, q.q)))
     made = run(quarter, args.landing, args.state, args.out)
     print(f"released {made['quarter']} v{made['version']} ({made['status']}): {made['path']}")
+    return 0
+
+
+def _refuse_a_wrong_key(state: Path) -> None:
+    from retention import keyring, warehouse
+
+    key = pii.pii_key()
+    if warehouse_path(state).exists():
+        with warehouse.connect(state, read_only=True) as con:
+            keyring.verify(con, key)
+
+
+def _rekey(args: argparse.Namespace) -> int:
+    from retention.rekey import RekeyRefused, rekey
+
+    try:
+        replayed = rekey(args.state)
+    except RekeyRefused as refused:
+        print(f"rekey refused: {refused}", file=sys.stderr)
+        return 1
+    print(
+        f"re-keyed {args.state}: {replayed} submissions loaded again from the archive under "
+        "the new key; run `retention build` before the next release"
+    )
+    return 0
+
+
+def _archive_list(args: argparse.Namespace) -> int:
+    from retention.audit import stored_files
+
+    for s in stored_files(args.state):
+        print(f"{s.file_sha256[:16]}  {s.status:<10}  {s.landing_path}  {s.archive_path}")
+        if s.quarantine_path:
+            print(f"{'':16}  {'':<10}  quarantined as {s.quarantine_path}")
+    return 0
+
+
+def _archive_show(args: argparse.Namespace) -> int:
+    from retention.audit import AuditError, show
+    from retention.vault import VaultError
+
+    try:
+        show(args.state, args.file, pii.pii_key(), args.out, sys.stdout.buffer)
+    except (AuditError, VaultError, FileExistsError) as problem:
+        print(f"archive show: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -127,6 +177,14 @@ def _dbt_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_key_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--sample-key",
+        action="store_true",
+        help=f"without {pii.KEY_ENV}, use the public development key: synthetic sample only",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="retention", description=__doc__)
     top.add_argument("-v", "--verbose", action="store_true", help="log each step")
@@ -136,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--landing", type=Path, required=True, help="folder of <dept>/<file>")
     ingest.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse and archive")
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    _sample_key_option(ingest)
     ingest.set_defaults(run=_ingest)
 
     sample = commands.add_parser("sample", help="write the synthetic department files")
@@ -169,7 +228,26 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder")
     run.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     run.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    _sample_key_option(run)
     run.set_defaults(run=_run)
+
+    rekey = commands.add_parser(
+        "rekey",
+        help=f"move the warehouse from the key in {pii.KEY_ENV}_OLD to the one in {pii.KEY_ENV}",
+    )
+    rekey.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    rekey.set_defaults(run=_rekey)
+
+    archive = commands.add_parser("archive", help="read the encrypted archive for an audit")
+    archive_commands = archive.add_subparsers(dest="archive_command", required=True)
+    listing = archive_commands.add_parser("list", help="every stored file, from the ledger")
+    listing.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    listing.set_defaults(run=_archive_list)
+    show = archive_commands.add_parser("show", help="decrypt a stored file")
+    show.add_argument("file", help="its path, or a prefix of its SHA-256 (see `archive list`)")
+    show.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    show.add_argument("--out", type=Path, help="a new owner-only file (default: stdout)")
+    show.set_defaults(run=_archive_show)
 
     sources = commands.add_parser("dbt-sources", help="write dbt's sources from the contract")
     sources.set_defaults(run=_dbt_sources)
@@ -182,13 +260,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    return args.run(args)
+    if getattr(args, "sample_key", False):  # inherited by the Airflow tasks of `run`
+        os.environ[pii.SAMPLE_MODE_ENV] = "1"
+    try:
+        return args.run(args)
+    except pii.KeyRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def _describe(column: Column, stored: str) -> str:
     if stored.endswith("person_key"):
         return f"{column.header}: HMAC-SHA256 of the resident ID (the clear ID is never stored)"
     if stored.endswith("id_masked"):
-        return f"{column.header}: masked for display, region and last four characters"
+        return f"{column.header}: masked for display, last two characters only"
     if stored.endswith("_check_ok"):
         return f"{column.header}: whether the credit code's check character is right"
     return column.header

@@ -16,23 +16,38 @@ import re
 log = logging.getLogger(__name__)
 
 KEY_ENV = "RETENTION_PII_KEY"
+# Set by `--sample-key` (or by hand) for the bundled synthetic sample; an environment variable
+# so that it reaches the Airflow tasks `retention run` and `make airflow` start.
+SAMPLE_MODE_ENV = "RETENTION_SAMPLE_MODE"
 # Only for the synthetic sample data: anyone holding this key can test a guessed ID.
 DEVELOPMENT_KEY = b"cixi-retention-development-key-not-for-real-data"
 _BLOCK = 64  # SHA-256 block size
 
 
-def pii_key() -> bytes:
-    """The deployment's secret, or the development key with a loud warning."""
-    value = os.environ.get(KEY_ENV)
+class KeyRefused(Exception):
+    """No usable key, or not the key the warehouse was loaded under: nothing is done. The
+    message is one line, in Chinese and English, naming what to set."""
+
+
+def pii_key(variable: str = KEY_ENV) -> bytes:
+    """The deployment's secret. Without it the loader refuses, unless sample mode was asked
+    for explicitly: then the public development key, with a loud warning."""
+    value = os.environ.get(variable)
     if value:
         return value.encode("utf-8")
-    log.warning(
-        "未设置 %s，正在使用开发密钥，仅可用于样例数据！ / %s is not set: using the DEVELOPMENT "
-        "key, fit only for the bundled sample data. Set it before loading real files.",
-        KEY_ENV,
-        KEY_ENV,
+    if variable == KEY_ENV and os.environ.get(SAMPLE_MODE_ENV) == "1":
+        log.warning(
+            "样例模式：正在使用公开的开发密钥，仅可用于合成样例数据！ / SAMPLE MODE: using the "
+            "public DEVELOPMENT key, fit only for the bundled synthetic sample, never for real "
+            "department files."
+        )
+        return DEVELOPMENT_KEY
+    raise KeyRefused(
+        f"未设置 {variable}，未做任何处理：请将其设为本部署的密钥（见 .env.example），"
+        f"仅处理合成样例数据时可改用 --sample-key。 / {variable} is not set, nothing was done: "
+        f"set it to this deployment's secret (see .env.example), or pass --sample-key to work "
+        "on the bundled synthetic sample only."
     )
-    return DEVELOPMENT_KEY
 
 
 def person_key(id_number: str, key: bytes) -> str:
@@ -53,13 +68,22 @@ def person_key_sql(value_sql: str, ipad_param: str, opad_param: str) -> str:
     return f"sha256({opad_param} || {inner})"
 
 
+# The masked form shows the last two characters only. person_key protects an ID only as long
+# as the key is secret: with the key, a guess is checked by one HMAC. The old mask (region and
+# last four: sequence number and check character) left only the birth date to guess, a few
+# tens of thousands of tries. Two characters leave the region, the birth date and two digits
+# of the sequence number unknown (about 1e9 tries for an ID from anywhere), which is as little
+# as a mask can show and still let a reader tell two rows apart. The real protection is the
+# key: the loader refuses to run without one (see pii_key).
+MASK = "*" * 16
+
+
 def mask_id(id_number: str) -> str:
-    v = id_number.strip().upper()
-    return v[:6] + "*" * 8 + v[-4:]
+    return MASK + id_number.strip().upper()[-2:]
 
 
 def mask_id_sql(value_sql: str) -> str:
-    return f"(left({value_sql}, 6) || '********' || right({value_sql}, 4))"
+    return f"('{MASK}' || right({value_sql}, 2))"
 
 
 # An 18-character resident ID inside other text (an error message, a free-text cell).

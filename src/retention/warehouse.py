@@ -8,13 +8,14 @@ from typing import Any
 import duckdb
 
 from retention.paths import warehouse_path
+from retention.state_files import private_dir
 
 
 def connect(state: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     if read_only:
         return duckdb.connect(str(warehouse_path(state)), read_only=True)
-    state.mkdir(parents=True, exist_ok=True)
-    (state / "tmp").mkdir(exist_ok=True)
+    private_dir(state)
+    private_dir(state / "tmp")
     con = duckdb.connect(str(warehouse_path(state)))
     # Staging tables keep the file's order (line numbers); spills stay inside the state.
     con.execute("set preserve_insertion_order = true")

@@ -7,10 +7,7 @@ written in one transaction: a load either happened completely or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
@@ -152,13 +149,3 @@ def loaded_version(
         "and quarter = ? and is_baseline = ? and status = 'loaded'",
         [feed, quarter, is_baseline],
     )
-
-
-def copy_once(source: Path, target: Path) -> Path:
-    """Copy byte for byte unless already there; the rename makes a half copy impossible."""
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
-    return target

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from retention import pii, warehouse
+from retention import keyring, pii, state_files, vault, warehouse
 from retention.contract import Contract, Feed, default_contract
 from retention.ingest import checking, ledger, rules
 from retention.ingest.delivery import (
@@ -79,12 +79,15 @@ def ingest(
 
     Each file is handled alone: whatever happens while it is read, checked or loaded ends as
     that file's result, and the run goes on with the next."""
+    state_files.owner_only()
     contract = contract or default_contract()
     settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
     con = warehouse.connect(state)
     try:
+        state_files.clear_scratch(state)
         ledger.ensure(con)
+        keyring.check(con, key)
         for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
             ledger.ensure_feed_table(con, feed)
         results = []
@@ -203,8 +206,8 @@ def _ingest_file(
 def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, key) -> FileResult:
     path, relative, department, sha = item.path, item.relative, item.department, taken.sha256
     log.info("loading %s (%d bytes)", relative, taken.size)
-    archive = ledger.copy_once(
-        Path(taken.path), state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}"
+    archive = vault.store(
+        Path(taken.path), state / "archive" / (department or "_") / f"{sha[:16]}-{path.name}", key
     )
     entry = ledger.Entry(
         department=department,
@@ -230,7 +233,7 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
         rejected_by_reason = _load(con, sandbox, feed, name, taken, state, key, entry)
     except Exception as exc:  # noqa: BLE001 - whatever happened, this file alone is refused
         refused = exc if isinstance(exc, FileRefused) else _failed(exc, relative)
-        _quarantine(con, refused, name, item, taken, state, entry)
+        _quarantine(con, refused, name, item, taken, state, entry, key)
         result.status, result.reason = "refused", refused.reason
         result.message = f"{entry.message_zh} / {entry.message_en}"
         return result
@@ -259,7 +262,7 @@ def _failed(exc: Exception, relative: str) -> FileRefused:
     )
 
 
-def _quarantine(con, refused: FileRefused, name, item, taken, state, entry) -> None:
+def _quarantine(con, refused: FileRefused, name, item, taken, state, entry, key) -> None:
     zh, en = _refusal_text(refused, name)
     entry.status, entry.reason, entry.message_zh, entry.message_en = (
         "refused",
@@ -268,9 +271,8 @@ def _quarantine(con, refused: FileRefused, name, item, taken, state, entry) -> N
         en,
     )
     folder = state / "quarantine" / (item.department or "_")
-    quarantine = ledger.copy_once(
-        Path(taken.path), folder / f"{taken.sha256[:16]}-{item.path.name}"
-    )
+    target = folder / f"{taken.sha256[:16]}-{item.path.name}"
+    quarantine = vault.store(Path(taken.path), target, key)
     quarantine.with_name(quarantine.name + ".reason.txt").write_text(
         f"{item.relative}\n{zh}\n{en}\n", encoding="utf-8"
     )
