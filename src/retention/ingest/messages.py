@@ -35,6 +35,30 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "{detail_en} The loaded version stays. To correct it, send a new version (e.g. "
         "{next_name}).",
     ),
+    "multiple_sheets": (
+        "工作簿中不止一个工作表含本数据项的表头，或含表头的工作表被隐藏：{sheets}。"
+        "请把数据放在一个可见的工作表中（填表说明等工作表可保留），删除或合并其余工作表后重新报送。",
+        "More than one sheet of the workbook holds the feed's header row, or a hidden sheet "
+        "does: {sheets}. Put the data on one visible sheet (an instructions sheet may stay), "
+        "remove or merge the others and send the file again.",
+    ),
+    "not_a_file": (
+        "这不是可报送的普通文件（快捷方式、链接、子文件夹或其他），未读取。"
+        "请把文件本身直接放入本部门的目录（landing/<部门代码>/）。",
+        "This is not a regular file (a shortcut, a link, a folder or something else) and was "
+        "not read. Put the file itself directly into your department's folder "
+        "(landing/<department>/).",
+    ),
+    "no_valid_rows": (
+        "文件中没有一行数据可以入库（每一行都被拒收），本文件未替换已入库的版本。"
+        "请按各行被拒的原因更正后重新报送。",
+        "No row of the file can be loaded (every row was rejected); it does not replace the "
+        "loaded version. Correct the rows as their reasons say and send the file again.",
+    ),
+    "duplicate_key": (
+        "{detail_zh}同一数据只计一次，本文件未入库。{fix_zh}",
+        "{detail_en} The same data is counted once: this file was not loaded. {fix_en}",
+    ),
 }
 
 ROW_REASONS: dict[str, tuple[str, str]] = {
