@@ -167,6 +167,7 @@ def _ingest_file(
             ledger.record(con, entry)
             result.status = "duplicate"
             return result
+        checking.check_counted_once(con, feed, name, sha)
         rejected_by_reason = _load(con, feed, name, path, state, key, entry)
     except FileRefused as refused:
         zh, en = _refusal_text(refused, name)

@@ -100,3 +100,12 @@ def file_message(reason: str, **values: object) -> tuple[str, str]:
 def row_message(reason: str, header: str, name: str) -> str:
     zh, en = ROW_REASONS[reason]
     return f"“{header}”{zh} / {name}: {en}"
+
+
+def loaded_before_message(header: str, name: str) -> str:
+    """A row whose key, counted once, another file already loaded; `{file}` names that file."""
+    return (
+        f"“{header}”已由 {{file}} 入库，同一事件只计一次；如需更正该行，请报送该文件的新版本"
+        f" / {name}: already loaded from {{file}}; an event is counted once. To correct that "
+        "row, send a new version of that file"
+    )
