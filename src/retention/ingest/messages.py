@@ -71,9 +71,10 @@ ROW_REASONS: dict[str, tuple[str, str]] = {
         "invalid unified social credit code (18 digits or capitals, without I, O, Z, S, V)",
     ),
     "bad_date": (
-        "日期无法识别或先后顺序不对（可写作 2023-07-01、2023/7/1、2023年7月1日、20230701）",
-        "unreadable date or dates out of order (write 2023-07-01, 2023/7/1, 2023年7月1日 or "
-        "20230701)",
+        "日期无法识别、先后顺序不对或不合理（早于1900年，或晚于本季度末一年以上）"
+        "（可写作 2023-07-01、2023/7/1、2023年7月1日、20230701）",
+        "unreadable date, dates out of order, or an implausible date (before 1900 or more than "
+        "a year after the file's quarter) (write 2023-07-01, 2023/7/1, 2023年7月1日 or 20230701)",
     ),
     "bad_enum": ("取值不在约定范围内", "value not among the allowed values"),
     "bad_number": (
