@@ -115,3 +115,18 @@ def test_a_feed_the_contract_does_not_know_is_refused_with_the_known_feeds(
     (result,) = ingest(landing, state)
     assert (result.status, result.reason) == ("refused", "unreadable")
     assert "practice_participant" in result.message
+
+
+def test_event_keys_are_counted_once_but_the_two_the_contract_lets_recur() -> None:
+    text = (CONTRACT_FILE.parent / "feeds.md").read_text(encoding="utf-8")
+    rule = text.split("An event is counted once.")[1].split("- Reason codes.")[0]
+    once, _, recurring = rule.partition("Two keys may recur")
+    events = [f for f in default_contract().feeds.values() if f.kind == "event"]
+    for feed in events:
+        header = feed.column(feed.key[0]).header
+        if feed.counted_once:
+            assert f"`{header}`" in once, feed.name
+        else:
+            assert f"`{header}` in {feed.name}" in recurring, feed.name
+    recurring_feeds = {f.name for f in events if not f.counted_once}
+    assert recurring_feeds == {"industry_program", "public_rental_allocation"}

@@ -106,3 +106,61 @@ def test_beneficiary_id_is_checked_by_beneficiary_type_and_never_stored_in_clear
             mask_id(resident_id(52)),
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"毕业日期": "2024-12-31"}, None),  # a year after the quarter: may be a graduation
+        ({"毕业日期": "2025-01-01"}, "bad_date"),
+        ({"毕业日期": "20240230"}, "bad_date"),
+        ({"毕业日期": "1899年12月31日"}, "bad_date"),
+        ({"接收日期": "2099-11-01"}, "bad_date"),  # a typing error, not another quarter
+    ],
+)
+def test_dates_far_from_the_quarter_are_bad_dates(
+    landing: Path, state: Path, changes: dict, reason: str | None
+) -> None:
+    write_csv(
+        landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, [intake_row(1, **changes)]
+    )
+    ingest(landing, state)
+    assert query(state, "select reason from ledger.rejected_rows") == (
+        [(reason,)] if reason else []
+    )
+
+
+def test_an_id_typed_into_another_column_is_never_stored_or_shown_in_clear(
+    landing: Path, state: Path
+) -> None:
+    typed = [resident_id(n, "19850505") for n in (71, 72, 73, 74, 75)]
+    not_an_id = typed[4][:17] + ("1" if typed[4][17] != "1" else "2")  # wrong check character
+    rows = [
+        intake_row(1, 专业=typed[0]),
+        intake_row(2, 就业单位=f"慈溪某电器有限公司（联系人 {typed[1].lower()}）"),
+        intake_row(3, 学历=typed[2]),  # rejected: not a degree
+        intake_row(4, 统一社会信用代码=typed[3]),  # rejected: an ID is not a credit code
+        intake_row(5, 就业单位=f"订单号{not_an_id}"),  # not an ID: kept as delivered
+    ]
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, rows)
+
+    (result,) = ingest(landing, state)
+
+    assert result.rejected_by_reason == {"bad_enum": 1, "bad_uscc_format": 1}
+    stored = query(state, "select major, employer_name from raw.graduate_intake order by 1, 2")
+    mask = "330282********{}".format
+    assert (mask(typed[0][-4:]), "慈溪某电器有限公司") in stored
+    assert (
+        "机械设计制造及其自动化",
+        f"慈溪某电器有限公司（联系人 {mask(typed[1][-4:])}）",
+    ) in stored
+    assert ("机械设计制造及其自动化", f"订单号{not_an_id}") in stored
+    shown = query(state, "select value_shown from ledger.rejected_rows order by line_number")
+    assert shown == [(mask(typed[2][-4:]),), (mask(typed[3][-4:]),)]
+    everything = str(
+        [
+            query(state, f"select * from {t}")
+            for t in ("raw.graduate_intake", "ledger.rejected_rows")
+        ]
+    ).upper()
+    assert not [n for n in typed[:4] if n.upper() in everything]

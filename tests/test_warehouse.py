@@ -3,17 +3,23 @@ figures, and the gate passes the sample but stops corrupted copies of it."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
 
 import duckdb
-from conftest import read_rows, resend_without, retention_cli
+import pytest
+from conftest import read_rows, resend_without, retention_cli, write_csv
 
 from retention.build import build
+from retention.contract import default_contract
+from retention.gate.checks import bounds_checks
 from retention.gate.runner import run_gate
 from retention.ingest.loader import ingest
-from retention.paths import SAMPLE_LANDING, warehouse_path
+from retention.paths import REFERENCE_DIR, SAMPLE_LANDING, warehouse_path
+from retention.release.pack import make_release
+from retention.release.pack_data import ReleaseRefused
 
 
 def test_kpis_json_for_2023q4_gives_every_figure_of_the_reply(built: Path) -> None:
@@ -121,3 +127,37 @@ def test_the_gate_stops_a_corrupted_quarter_naming_each_check(built: Path, tmp_p
     assert cli.returncode == 1
     assert "cross_feed.participant_positions_delivered" in cli.stdout
     assert "practice_position" in cli.stdout and "not releasable" in cli.stdout
+
+
+def test_a_rental_project_of_millions_of_units_blocks_the_release(
+    built: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(built, state)
+    header = ["项目编号", "项目名称", "筹集方式", "所属镇街", "房源套数", "纳入日期"]
+    rows = [
+        ["BZZF2023901", "浒山青年公寓", "新建", "浒山街道", "320", "2023-10-16"],
+        ["BZZF2023902", "古塘人才驿站", "改建", "古塘街道", "3000000", "2023-11-20"],
+    ]
+    v9 = write_csv(tmp_path / "landing/housing/rental_housing_project_2023Q4_v9.csv", header, rows)
+    (loaded,) = ingest(v9.parent.parent, state)
+    assert (loaded.status, loaded.rows_loaded) == ("loaded", 2)  # a count is a valid int
+
+    run = run_gate(state, "2023Q4")
+
+    assert [o.check.id for o in run.blocking_failures] == [
+        "plausibility.rental_housing_project_within_bounds"
+    ]
+    (failure,) = run.blocking_failures
+    assert "BZZF2023902" in failure.observed and "房源套数不超过 5,000" in failure.sentence()
+    with pytest.raises(ReleaseRefused, match="rental_housing_project_within_bounds"):
+        make_release(state, "2023Q4", tmp_path / "releases")
+
+
+def test_every_plausibility_bound_names_a_numeric_column_of_the_contract() -> None:
+    with (REFERENCE_DIR / "plausibility_bounds.csv").open(encoding="utf-8") as fh:
+        rows = [(r["feed"], r["column_name"], r["max_value"]) for r in csv.DictReader(fh)]
+    checks = bounds_checks(default_contract(), rows)
+    assert "plausibility.rental_housing_project_within_bounds" in {c.id for c in checks}
+    with pytest.raises(ValueError, match="graduate_intake.major"):
+        bounds_checks(default_contract(), [("graduate_intake", "major", "10")])

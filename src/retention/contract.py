@@ -102,6 +102,13 @@ class Feed:
     kind: str  # event | snapshot
     columns: tuple[Column, ...]
     event_date: str | None = None
+    # once: the key names one event for good, counted once across all files of the feed;
+    # per_quarter: unique within a quarter only (every snapshot; an event key that may recur).
+    key_counted: str | None = None
+
+    @property
+    def counted_once(self) -> bool:
+        return self.key_counted == "once"
 
     @property
     def key(self) -> list[str]:
@@ -123,6 +130,9 @@ class Feed:
 class Contract:
     departments: dict[str, dict[str, str]]
     feeds: dict[str, Feed]
+    # The reason codes of refused files and rejected rows; each has a clerk's message.
+    file_reasons: tuple[str, ...] = ()
+    row_reasons: tuple[str, ...] = ()
 
     def feeds_of(self, department: str) -> list[Feed]:
         return [f for f in self.feeds.values() if f.department == department]
@@ -175,6 +185,9 @@ def parse_contract(data: dict[str, Any], reference_dir: Path = REFERENCE_DIR) ->
         if spec["department"] not in data["departments"]:
             raise ContractError(f"{name}: unknown department {spec['department']!r}")
         columns = tuple(_column(c, name, reference_dir) for c in spec.pop("columns"))
+        # The contract's rule: an event feed's key is counted once unless it says it recurs.
+        default_counted = "once" if spec.get("kind") == "event" else "per_quarter"
+        spec.setdefault("key_counted", default_counted)
         feed = Feed(name=name, columns=columns, **spec)
         if feed.kind not in {"event", "snapshot"}:
             raise ContractError(f"{name}: kind must be event or snapshot")
@@ -182,8 +195,21 @@ def parse_contract(data: dict[str, Any], reference_dir: Path = REFERENCE_DIR) ->
             raise ContractError(f"{name}: no key column")
         if feed.kind == "event" and feed.event_date not in {c.name for c in columns}:
             raise ContractError(f"{name}: an event feed names its event_date column")
+        if feed.key_counted not in {"once", "per_quarter"}:
+            raise ContractError(f"{name}: key_counted must be once or per_quarter")
+        if feed.counted_once and feed.kind != "event":
+            raise ContractError(f"{name}: a snapshot's key recurs every quarter")
+        if feed.counted_once and any("id" in feed.column(k).kinds for k in feed.key):
+            # Keys loaded earlier are compared as stored: a resident ID is stored hashed.
+            raise ContractError(f"{name}: a key counted once cannot be a resident ID")
         feeds[name] = feed
-    return Contract(departments=data["departments"], feeds=feeds)
+    reasons = data.get("reasons", {})
+    return Contract(
+        departments=data["departments"],
+        feeds=feeds,
+        file_reasons=tuple(reasons.get("file", ())),
+        row_reasons=tuple(reasons.get("row", ())),
+    )
 
 
 def load_contract(path: Path = CONTRACT_FILE, reference_dir: Path = REFERENCE_DIR) -> Contract:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from retention.contract import Contract, Feed
+from retention.contract import NUMERIC_TYPES, Contract, Feed
 from retention.paths import PROJECT_ROOT
 
 CHECKS_FILE = PROJECT_ROOT / "expectations" / "checks.yml"
@@ -125,3 +125,50 @@ def raw_feed_checks(contract: Contract, previous_rows: dict[str, int], bands: di
         raw_feed_check(feed, previous_rows.get(feed.name), bands.get(feed.name, (0.5, 2.0)))
         for feed in contract.feeds.values()
     ]
+
+
+def bounds_check(feed: Feed, bounds: dict[str, float]) -> Check:
+    """A feed's hard plausibility bounds (seeds/reference/plausibility_bounds.csv), blocking:
+    one row above its bound (a rental project of millions of units) stops the release. The
+    quarter's rows and those of a baseline the quarter counts are checked."""
+    for column in bounds:
+        if column not in {c.name for c in feed.columns if c.type in NUMERIC_TYPES}:
+            raise ValueError(f"plausibility_bounds: {feed.name}.{column} is no numeric column")
+    headers = {c.name: c.header for c in feed.columns}
+    identify_by = (*feed.stored_key, "quarter", "line_number")
+    return Check(
+        suite="plausibility",
+        name=f"{feed.name}_within_bounds",
+        zh=f"{feed.title}："
+        + "，".join(f"{headers[c]}不超过 {_plain(m)}" for c, m in bounds.items())
+        + "（见 seeds/reference/plausibility_bounds.csv）",
+        en=f"{feed.name}: "
+        + ", ".join(f"{c} at most {_plain(m)}" for c, m in bounds.items())
+        + " in every row (plausibility_bounds.csv)",
+        query=f"select {', '.join(dict.fromkeys([*identify_by, *bounds]))} from raw.{feed.name} "
+        "where quarter = $quarter or (is_baseline and quarter <= $quarter)",
+        expectations=[
+            Expectation(
+                "expect_column_values_to_be_between",
+                {"column": column, "max_value": maximum},
+                "blocking",
+            )
+            for column, maximum in bounds.items()
+        ],
+        feeds=(feed.name,),
+        identify_by=identify_by,
+    )
+
+
+def bounds_checks(contract: Contract, bounds: list[tuple[str, str, float]]) -> list[Check]:
+    """One check per feed that has bounds, from (feed, column, max_value) rows."""
+    by_feed: dict[str, dict[str, float]] = {}
+    for feed, column, maximum in bounds:
+        if feed not in contract.feeds:
+            raise ValueError(f"plausibility_bounds: no feed {feed!r} in the contract")
+        by_feed.setdefault(feed, {})[column] = float(maximum)
+    return [bounds_check(contract.feeds[feed], columns) for feed, columns in by_feed.items()]
+
+
+def _plain(number: float) -> str:
+    return f"{number:,.0f}" if number == int(number) else f"{number:,}"

@@ -19,7 +19,13 @@ import duckdb
 
 from retention import warehouse
 from retention.contract import default_contract
-from retention.gate.checks import Check, Expectation, load_checks, raw_feed_checks
+from retention.gate.checks import (
+    Check,
+    Expectation,
+    bounds_checks,
+    load_checks,
+    raw_feed_checks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +130,11 @@ def _checks(con: duckdb.DuckDBPyConnection, params: dict) -> list[Check]:
             "select feed, row_count_low, row_count_high from reference.gate_thresholds"
         ).fetchall()
     }
-    return raw_feed_checks(contract, previous, bands) + load_checks()
+    bounds = con.execute(
+        "select feed, column_name, max_value from reference.plausibility_bounds order by all"
+    ).fetchall()
+    checks = raw_feed_checks(contract, previous, bands) + bounds_checks(contract, bounds)
+    return checks + load_checks()
 
 
 def _gx_context(state: Path):

@@ -230,6 +230,7 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
             ledger.record(con, entry)
             result.status = "duplicate"
             return result
+        checking.check_counted_once(con, feed, name, sha)
         rejected_by_reason = _load(con, sandbox, feed, name, taken, state, key, entry)
     except Exception as exc:  # noqa: BLE001 - whatever happened, this file alone is refused
         refused = exc if isinstance(exc, FileRefused) else _failed(exc, relative)

@@ -57,6 +57,10 @@ FILE_REASONS: dict[str, tuple[str, str]] = {
         "None of the file's {rows} data rows can load ({reasons}); nothing loaded was "
         "replaced. Correct the rows as the rejected-row list shows and send the file again.",
     ),
+    "duplicate_key": (
+        "{detail_zh}同一数据只计一次，本文件未入库。{fix_zh}",
+        "{detail_en} The same data is counted once: this file was not loaded. {fix_en}",
+    ),
 }
 
 ROW_REASONS: dict[str, tuple[str, str]] = {
@@ -70,9 +74,10 @@ ROW_REASONS: dict[str, tuple[str, str]] = {
         "invalid unified social credit code (18 digits or capitals, without I, O, Z, S, V)",
     ),
     "bad_date": (
-        "日期无法识别或先后顺序不对（可写作 2023-07-01、2023/7/1、2023年7月1日、20230701）",
-        "unreadable date or dates out of order (write 2023-07-01, 2023/7/1, 2023年7月1日 or "
-        "20230701)",
+        "日期无法识别、先后顺序不对或不合理（早于1900年，或晚于本季度末一年以上）"
+        "（可写作 2023-07-01、2023/7/1、2023年7月1日、20230701）",
+        "unreadable date, dates out of order, or an implausible date (before 1900 or more than "
+        "a year after the file's quarter) (write 2023-07-01, 2023/7/1, 2023年7月1日 or 20230701)",
     ),
     "bad_enum": ("取值不在约定范围内", "value not among the allowed values"),
     "bad_number": (
@@ -99,3 +104,12 @@ def file_message(reason: str, **values: object) -> tuple[str, str]:
 def row_message(reason: str, header: str, name: str) -> str:
     zh, en = ROW_REASONS[reason]
     return f"“{header}”{zh} / {name}: {en}"
+
+
+def loaded_before_message(header: str, name: str) -> str:
+    """A row whose key, counted once, another file already loaded; `{file}` names that file."""
+    return (
+        f"“{header}”已由 {{file}} 入库，同一事件只计一次；如需更正该行，请报送该文件的新版本"
+        f" / {name}: already loaded from {{file}}; an event is counted once. To correct that "
+        "row, send a new version of that file"
+    )

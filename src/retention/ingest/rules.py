@@ -17,6 +17,14 @@ from retention.pii import mask_id_sql, person_key_sql
 # DuckDB's own cast reads 2023-07-01, 2023/7/1 and Excel's "2023-07-01 00:00:00" ten times
 # faster than strptime; strptime is left the forms the cast does not know.
 OTHER_DATE_FORMATS = ["%Y年%m月%d日", "%Y%m%d"]
+# A date is plausible from 1900 to a year after the file's quarter: the latest dates a file
+# rightly holds are graduations up to a year ahead (intake registered before graduating) and
+# practice or employment dates just after the quarter; later ones are typing errors.
+EARLIEST_DATE = "1900-01-01"
+LATEST_AFTER_QUARTER_END = "1 year"
+# An 18-character resident-ID shape inside any text; only those whose birth date and check
+# character hold are taken for IDs.
+ID_SHAPE = "[0-9]{17}[0-9Xx]"
 TYPE_REASON = {
     "id": "bad_id_check",
     "uscc": "bad_uscc_format",
@@ -87,7 +95,14 @@ def typed(kind: str, v: str, values: tuple[str, ...] = ()) -> str:
     if kind == "id":
         return f"case when {id_valid(f'upper({v})')} then upper({v}) end"
     if kind == "uscc":
-        return f"case when {uscc_format_ok(f'upper({v})')} then upper({v}) end"
+        # A resident ID typed into a credit-code column has the code's format; it is refused
+        # unless it is also a code with a right check character, so that it is never stored.
+        u = f"upper({v})"
+        return (
+            f"case when not {uscc_format_ok(u)} then null "
+            f"when not regexp_full_match({u}, '{ID_SHAPE}') then {u} "
+            f"when {uscc_check_ok(u)} or not {id_valid(u)} then {u} end"
+        )
     if kind == "date":
         formats = "[" + ", ".join(quote(f) for f in OTHER_DATE_FORMATS) + "]"
         return f"coalesce(try_cast({v} as date), try_strptime({v}, {formats})::date)"
@@ -143,6 +158,9 @@ def column_checks(feed: Feed, column: Column, quarter: Quarter, baseline: bool) 
             checks.append(check(cond, TYPE_REASON[kind]))
     elif TYPE_REASON[column.type]:
         checks.append(check(f"{v} is not null and {p} is null", TYPE_REASON[column.type]))
+    if column.type == "date":
+        latest = f"date '{quarter.end}' + interval {LATEST_AFTER_QUARTER_END}"
+        checks.append(check(f"{p} < date '{EARLIEST_DATE}' or {p} > {latest}", "bad_date"))
     for op, sql in (("gt", ">"), ("ge", ">="), ("le", "<=")):
         bound = getattr(column, op)
         if bound is not None:
@@ -190,7 +208,7 @@ def stored_values(column: Column, ipad: str, opad: str) -> list[str]:
             f"case when {when('uscc')} then {uscc_check_ok(p)} end as {name}_check_ok",
         ]
     elif column.type != "id":
-        value = p
+        value = ids_masked(p) if column.type == "text" else p
         for other, hidden in column.personal_when.items():
             value = f"case when {raw(other)} = {quote(hidden)} then null else {value} end"
         out.append(f"{value} as {column.name}")
@@ -209,4 +227,20 @@ def shown_value(column: Column) -> str:
     if "id" in column.kinds:
         masked = mask_id_sql(f"upper({v})")
         return f"case when length({v}) >= 10 then {masked} when {v} is not null then '***' end"
-    return v
+    return ids_masked(v)
+
+
+def ids_masked(v: str) -> str:
+    """The text with each resident ID in it masked as an ID column's is: an ID typed into a
+    name, a major or an employer column is never stored or shown in clear. Only text at least
+    an ID long is searched, so that the usual short value costs one length()."""
+    found = f"regexp_extract_all({v}, '{ID_SHAPE}')"
+    one_masked = (
+        f"case when {id_valid('upper(candidate)')} "
+        f"then replace(so_far, candidate, {mask_id_sql('upper(candidate)')}) else so_far end"
+    )
+    return (
+        f"case when length({v}) >= 18 and regexp_matches({v}, '{ID_SHAPE}') "
+        f"then list_reduce(list_prepend({v}, {found}), lambda so_far, candidate: {one_masked}) "
+        f"else {v} end"
+    )
