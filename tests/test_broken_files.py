@@ -59,3 +59,34 @@ def test_each_broken_file_gets_its_reason_and_the_sample_stays(
     for feed, rows in before.items():
         broken_quarters = {q for q, _, _ in after[feed]} - {q for q, _, _ in rows}
         assert [r for r in after[feed] if r[0] not in broken_quarters] == rows, feed
+
+
+def lines_in(path: Path) -> int:
+    """Lines as a clerk counts them: text lines of a CSV, worksheet rows up to the last used."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        sheet = book.worksheets[0]
+        last = max((r[0].row for r in sheet.iter_rows() if any(c.value for c in r)), default=0)
+        book.close()
+        return last
+    data = path.read_bytes()
+    return data.count(b"\n") + (bool(data) and not data.endswith(b"\n"))
+
+
+def test_every_line_of_every_loaded_file_is_accounted_for(sample_state, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(sample_state[0], state)
+    landing = copy_landing(SAMPLE_LANDING, tmp_path / "landing")
+    generate_broken(landing)
+    ingest(landing, state)
+    loaded = query(
+        state,
+        "select landing_path, lines_read, lines_title + lines_header + lines_blank + "
+        "rows_loaded + rows_rejected + lines_total + lines_in_cells "
+        "from ledger.submissions where status in ('loaded', 'superseded') order by 1",
+    )
+    assert len(loaded) > 140  # the sample's files and the broken ones that load
+    for path, read, accounted in loaded:
+        assert (read, accounted) == (lines_in(landing / path), read), path

@@ -587,6 +587,45 @@ def _duplicate_key(out: Path, m: _Maker) -> BrokenCase:
     )
 
 
+def _multiple_sheets(out: Path, m: _Maker) -> BrokenCase:
+    # Monthly sheets in one workbook: reading the first alone would lose two months.
+    rel = "youth/practice_position_2024Q4.xlsx"
+    feed = _feed("practice_position")
+    path = out / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": SAVED})
+    firms = m.firms(3)
+    for i, month in enumerate(("10月", "11月", "12月")):
+        ws = wb.add_worksheet(month)
+        ws.write_row(0, 0, _headers(feed))
+        row = [f"GW2024{991 + i}", str(firms.name[i]), str(firms.uscc[i]), "实践助理"]
+        ws.write_row(1, 0, [*row, "管理类", "2", f"2024-{10 + i}-08"])
+    wb.close()
+    return BrokenCase(rel, "multiple_sheets", "refused", 0, 0, note="a sheet per month")
+
+
+def _not_a_file(out: Path, m: _Maker) -> BrokenCase:
+    # A sub-folder inside the department folder: its files are not deliveries.
+    rel = "edu/2024Q3"
+    feed = _feed("talent_child_enrollment")
+    lines = [_headers(feed), ["SL2024901", str(m.people(1).id[0]), "C类", "小学", "", "2024/8/1"]]
+    _write_csv(out / rel / "talent_child_enrollment_2024Q3.csv", lines)
+    return BrokenCase(rel, "not_a_file", "refused", 0, 0, note="a folder, not a file")
+
+
+def _no_valid_rows(out: Path, m: _Maker) -> BrokenCase:
+    rel = "housing/rental_housing_project_2024Q4.csv"
+    feed = _feed("rental_housing_project")
+    dates = m.days("2024-04-08", "2024-06-27", 3)  # all in 2024Q2: none in the file's quarter
+    lines = [_headers(feed)] + [
+        [f"BZZF2024{951 + i}", f"新浦镇人才公寓{i + 1}期", "改建", "新浦镇", 60, _iso(d)]
+        for i, d in enumerate(dates)
+    ]
+    _write_csv(out / rel, lines)
+    return BrokenCase(rel, "no_valid_rows", "refused", 0, 0, note="every row dated in 2024Q2")
+
+
 def generate_broken(out: Path) -> list[BrokenCase]:
     """Write the broken files under `out` and return what the loader must make of each."""
     out = Path(out)
@@ -607,5 +646,8 @@ def generate_broken(out: Path) -> list[BrokenCase]:
         _missing_value(out, m),
         _out_of_period(out, m),
         _duplicate_key(out, m),
+        _multiple_sheets(out, m),
+        _not_a_file(out, m),
+        _no_valid_rows(out, m),
     ]
     return cases
