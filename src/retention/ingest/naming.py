@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+# Years 2000-2099 and versions 1-999: a year 0000 or 9999 or a twenty-digit version is a typing
+# slip, refused by name rather than carried into dates and integer columns.
 _NAME = re.compile(
-    r"^(?P<feed>[a-z][a-z0-9_]*?)_(?P<baseline>baseline_)?(?P<year>\d{4})Q(?P<q>[1-4])"
-    r"(?:_v(?P<version>\d+))?\.(?P<ext>csv|xlsx)$",
+    r"^(?P<feed>[a-z][a-z0-9_]*?)_(?P<baseline>baseline_)?(?P<year>20\d{2})Q(?P<q>[1-4])"
+    r"(?:_v(?P<version>[1-9]\d{0,2}))?\.(?P<ext>csv|xlsx)$",
     re.IGNORECASE,
 )
 NAME_PATTERN = "<feed>_<YYYY>Q<n>[_v<k>].<csv|xlsx>"

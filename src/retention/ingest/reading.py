@@ -241,7 +241,7 @@ def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits):
     con.execute("set threads = 1; set memory_limit = '1GB'; set enable_progress_bar = false")
     try:
         _duckdb_stage(con, source, len(header), header_line)
-    except duckdb.InvalidInputException as exc:
+    except duckdb.Error as exc:
         first = str(exc).splitlines()[0][:200]
         raise FileRefused(
             "unreadable", detail_zh=f"CSV 格式有误（{first}）", detail_en=f"malformed CSV ({first})"
@@ -282,10 +282,9 @@ def _duckdb_stage(con, source: Path, width: int, header_line: int) -> None:
 
     try:
         stage(parallel=True)
-    except duckdb.InvalidInputException as exc:
-        if "quoted new lines" not in str(exc):
-            raise
-        # DuckDB's parallel scanner cannot pad short rows once a cell holds a line break.
+    except duckdb.Error:
+        # DuckDB's parallel scanner cannot pad short rows once a cell holds a line break;
+        # the single-threaded one can, and says what is wrong with a file that is truly bad.
         stage(parallel=False)
 
 

@@ -1,0 +1,296 @@
+"""Files a careless or hostile clerk sends: each ends as its own refusal or a correct load, in
+seconds, and the run goes on with the other files."""
+
+from __future__ import annotations
+
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from conftest import INTAKE_HEADER, intake_row, query, resident_id, write_csv, write_xlsx
+
+from retention.contract import default_contract
+from retention.ingest.loader import ingest
+from retention.ingest.reading import FileRefused, Spec
+from retention.ingest.sandbox import Request, Sandbox, unnamed_file
+
+ROWS = [intake_row(n) for n in range(1, 6)]
+GOOD = "hrss/graduate_intake_2023Q3.csv"
+
+
+def with_a_good_file(landing: Path) -> None:
+    write_csv(landing / GOOD, INTAKE_HEADER, [intake_row(n, "2023-08-01") for n in range(50, 53)])
+
+
+def outcome(landing: Path, state: Path, name: str) -> tuple:
+    """Ingest; the named file's (status, reason, message), after checking the good file beside
+    it loaded in the same run."""
+    results = {r.file: r for r in ingest(landing, state)}
+    assert results[GOOD].status == "loaded"
+    result = results[name]
+    return result.status, result.reason, result.message or ""
+
+
+def test_a_line_break_typed_in_a_cell_loads_with_the_right_lines(landing: Path, state: Path):
+    rows = [
+        intake_row(1, 专业="机械设计\n制造"),
+        intake_row(2),
+        intake_row(3, 就业单位="慈溪\n某公司"),
+    ]
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, rows)
+    with_a_good_file(landing)
+    assert outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")[0] == "loaded"
+    lines = query(
+        state,
+        "select record_id, line_number from raw.graduate_intake where quarter = '2023Q4' "
+        "order by 1",
+    )
+    assert lines == [("R00001", 2), ("R00002", 4), ("R00003", 5)]
+    accounted = query(
+        state,
+        "select lines_read, lines_in_cells from ledger.submissions where quarter = '2023Q4'",
+    )
+    assert accounted == [(6, 2)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "graduate_intake_0000Q4.csv",
+        "graduate_intake_9999Q4.csv",
+        "graduate_intake_2023Q4_v99999999999999999999.csv",
+    ],
+)
+def test_impossible_years_and_versions_are_refused_by_name(landing: Path, state: Path, name):
+    write_csv(landing / "hrss" / name, INTAKE_HEADER, ROWS)
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, f"hrss/{name}")
+    assert (status, reason) == ("refused", "unreadable")
+    assert "文件名" in message and "file name" in message
+
+
+def test_a_field_of_200000_characters_is_refused_naming_line_and_column(landing, state):
+    rows = [intake_row(1), intake_row(2, 专业="机" * 200_000)]
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, rows)
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")
+    assert (status, reason) == ("refused", "unreadable")
+    assert "第 3 行" in message and "line 3" in message and "专业" in message
+
+
+def test_a_cell_at_xfd1048576_is_refused_in_seconds(landing: Path, state: Path) -> None:
+    path = landing / "hrss/graduate_intake_2023Q4.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, INTAKE_HEADER)
+    sheet.write_row(1, 0, ROWS[0])
+    sheet.write(1048575, 16383, "x")
+    book.close()
+    assert path.stat().st_size < 10_000
+    with_a_good_file(landing)
+    started = time.monotonic()
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")
+    assert time.monotonic() - started < 60
+    assert (status, reason) == ("refused", "unreadable")
+    assert "XFD1048576" in message
+
+
+def test_thousands_of_empty_columns_in_csv_load_in_seconds(landing: Path, state: Path) -> None:
+    padding = "," * 5000
+    text = ",".join(INTAKE_HEADER) + padding + "\r\n"
+    text += "".join(",".join(r) + padding + "\r\n" for r in ROWS)
+    (landing / "hrss").mkdir()
+    (landing / "hrss/graduate_intake_2023Q4.csv").write_text(text, encoding="utf-8")
+    with_a_good_file(landing)
+    started = time.monotonic()
+    assert outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")[0] == "loaded"
+    assert time.monotonic() - started < 60
+    assert query(state, "select count(*) from raw.graduate_intake where quarter = '2023Q4'") == [
+        (5,)
+    ]
+
+
+def test_thousands_of_named_columns_are_refused(landing: Path, state: Path) -> None:
+    header = INTAKE_HEADER + [f"备注{i}" for i in range(3000)]
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", header, [r + [""] * 3000 for r in ROWS])
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")
+    assert (status, reason) == ("refused", "unreadable")
+    assert "3013" in message
+
+
+def workbook(path: Path, sheets: list[tuple[str, list[list[str]], bool]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows, hidden in sheets:
+        sheet = book.add_worksheet(name)
+        for i, row in enumerate(rows):
+            sheet.write_row(i, 0, row)
+        if hidden:
+            sheet.hide()
+    book.close()
+    return path
+
+
+def test_a_hidden_sheet_with_the_table_is_refused_naming_it(landing: Path, state: Path) -> None:
+    stale = [INTAKE_HEADER, intake_row(90)]
+    fresh = [INTAKE_HEADER, *ROWS]
+    workbook(
+        landing / "hrss/graduate_intake_2023Q4.xlsx",
+        [("旧数据", stale, True), ("2023Q4", fresh, False)],
+    )
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")
+    assert (status, reason) == ("refused", "multiple_sheets")
+    assert "旧数据" in message and "hidden" in message
+    assert query(state, "select count(*) from raw.graduate_intake where quarter = '2023Q4'") == [
+        (0,)
+    ]
+
+
+def test_monthly_sheets_are_refused_and_an_instructions_sheet_is_ignored(landing, state):
+    months = [(m, [INTAKE_HEADER, intake_row(i)], False) for i, m in enumerate(["10月", "11月"])]
+    workbook(landing / "hrss/graduate_intake_2023Q4.xlsx", months)
+    notes = [("填表说明", [["请按表头填写，身份证号设为文本格式"]], False)]
+    workbook(
+        landing / "hrss/graduate_intake_2023Q2.xlsx",
+        notes + [("数据", [INTAKE_HEADER, intake_row(7, "2023-05-05")], False)],
+    )
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")
+    assert (status, reason) == ("refused", "multiple_sheets")
+    assert "10月" in message and "11月" in message
+    assert query(
+        state,
+        "select status, rows_loaded, ignored_sheets from ledger.submissions "
+        "where quarter = '2023Q2'",
+    ) == [("loaded", 1, ["填表说明"])]
+
+
+def test_an_id_typed_as_a_number_in_excel_is_rejected_not_stored(landing: Path, state: Path):
+    path = landing / "hrss/graduate_intake_2023Q4.xlsx"
+    path.parent.mkdir()
+    # row 3's ID as Excel keeps a number: 15 significant digits, zeros after.
+    typed = float(resident_id(2))
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, INTAKE_HEADER)
+    for i, row in enumerate(ROWS, start=1):
+        sheet.write_row(i, 0, row)
+    sheet.write_number(2, 1, typed)
+    book.close()
+    with_a_good_file(landing)
+    assert outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")[0] == "loaded"
+    rejected = query(state, "select line_number, reason from ledger.rejected_rows")
+    assert rejected == [(3, "bad_id_check")]
+    assert query(state, "select count(*) from raw.graduate_intake where quarter = '2023Q4'") == [
+        (4,)
+    ]
+
+
+def test_cut_off_and_unterminated_files_are_refused(landing: Path, state: Path) -> None:
+    whole = write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS)
+    data = whole.read_bytes()
+    whole.write_bytes(data[: len(data) - 40])  # the last record broken off in transfer
+    quoted = data.replace(b"R00003,", b'R00003,"', 1)  # a quote never closed
+    (landing / "hrss/graduate_intake_2023Q2.csv").write_bytes(
+        quoted.replace(b"2023-11", b"2023-05")
+    )
+    with_a_good_file(landing)
+    results = {r.file: r for r in ingest(landing, state)}
+    cut = results["hrss/graduate_intake_2023Q4.csv"]
+    assert (cut.status, cut.reason) == ("refused", "unreadable")
+    assert "cut off" in cut.message and "第 6 行" in cut.message
+    open_quote = results["hrss/graduate_intake_2023Q2.csv"]
+    assert (open_quote.status, open_quote.reason) == ("refused", "unreadable")
+    assert "never closed" in open_quote.message and "line 4" in open_quote.message
+
+
+def test_a_lone_carriage_return_is_refused_rather_than_split(landing: Path, state: Path):
+    path = write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS)
+    path.write_bytes(path.read_bytes().replace("慈溪某电器".encode(), "慈溪\r某电器".encode(), 1))
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")
+    assert (status, reason) == ("refused", "unreadable")
+    assert "CR" in message and "line 2" in message
+
+
+def test_a_v2_with_no_loadable_row_leaves_the_quarter_as_it_was(landing: Path, state: Path):
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS)
+    ingest(landing, state)
+    elsewhere = [intake_row(n, "2023-05-02") for n in range(1, 6)]  # all in 2023Q2
+    write_csv(landing / "hrss/graduate_intake_2023Q4_v2.csv", INTAKE_HEADER, elsewhere)
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4_v2.csv")
+    assert (status, reason) == ("refused", "no_valid_rows")
+    assert "out_of_period 5" in message
+    assert query(
+        state,
+        "select version, count(*) from raw.graduate_intake where quarter = '2023Q4' group by 1",
+    ) == [(1, 5)]
+
+
+def test_a_link_is_refused_and_never_followed(landing: Path, state: Path, tmp_path: Path):
+    secret = write_csv(tmp_path / "outside/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS)
+    (landing / "hrss").mkdir()
+    (landing / "hrss/graduate_intake_2023Q4.csv").symlink_to(secret)
+    (landing / "hrss/nested").mkdir()
+    write_csv(landing / "hrss/nested/graduate_intake_2023Q1.csv", INTAKE_HEADER, ROWS)
+    with_a_good_file(landing)
+    results = {r.file: r for r in ingest(landing, state)}
+    assert (results["hrss/graduate_intake_2023Q4.csv"].reason, results["hrss/nested"].reason) == (
+        "not_a_file",
+        "not_a_file",
+    )
+    stored = [p.name for p in (state / "archive").rglob("*") if p.is_file()]
+    assert len(stored) == 1 and "2023Q3" in stored[0]  # the good file alone
+    assert not (state / "quarantine").exists() or not any((state / "quarantine").rglob("*"))
+    again = ingest(landing, state)  # recorded once, not on every run
+    assert [r.file for r in again if r.status == "refused"] == []
+
+
+def test_a_file_still_being_written_waits_for_the_next_run(landing: Path, state: Path):
+    path = write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS[:2])
+    first = ingest(landing, state, settle=30)
+    assert [(r.status, r.rows_loaded) for r in first] == [("waiting", 0)]
+    write_csv(path, INTAKE_HEADER, ROWS)  # the department finishes writing
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    second = ingest(landing, state, settle=30)
+    assert [(r.status, r.rows_loaded) for r in second] == [("loaded", 5)]
+
+
+def read_in_sandbox(state: Path, path: Path, **options) -> FileRefused:
+    feed = default_contract().feeds["graduate_intake"]
+    spec = Spec([(c.header, c.name) for c in feed.columns], ["id_number", "employer_uscc"])
+    handle, out = unnamed_file(state / "tmp")
+    try:
+        with Sandbox(**options.pop("sandbox", {})) as sandbox, pytest.raises(FileRefused) as err:
+            sandbox.read(Request(str(path), out, "csv", spec, str(state / "tmp")), **options)
+    finally:
+        handle.close()
+    return err.value
+
+
+def test_a_reader_over_its_memory_or_time_is_stopped_and_the_file_refused(landing, state):
+    path = write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS * 2000)
+    starved = read_in_sandbox(state, path, seconds=60, sandbox={"memory_bytes": 64 << 20})
+    assert starved.reason == "unreadable" and "memory" in starved.values["detail_en"]
+    slow = read_in_sandbox(state, path, seconds=0.01)
+    assert slow.reason == "unreadable" and "longer than" in slow.values["detail_en"]
+
+
+def test_a_damaged_xlsx_among_good_files_is_refused_and_the_rest_load(landing, state):
+    path = write_xlsx(landing / "hrss/graduate_intake_2023Q4.xlsx", INTAKE_HEADER, ROWS)
+    with zipfile.ZipFile(path) as book:
+        parts = {n: book.read(n) for n in book.namelist()}
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data[: len(data) // 2] if "sheet1" in name else data)
+    with_a_good_file(landing)
+    status, reason, _ = outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")
+    assert (status, reason) == ("refused", "unreadable")
