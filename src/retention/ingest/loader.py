@@ -111,6 +111,7 @@ def ingest(
                     f" ({result.reason})" if result.reason else "",
                 )
                 results.append(result)
+            log.info("the largest reading child peaked at %.0f MiB", sandbox.peak_mib)
         return results
     finally:
         con.close()

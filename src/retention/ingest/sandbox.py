@@ -61,6 +61,7 @@ class Sandbox:
 
     def __init__(self, memory_bytes: int = MEMORY_BYTES):
         self.memory_bytes = memory_bytes
+        self.peak_mib = 0.0  # the largest reading child's peak resident memory
         self._worker: subprocess.Popen | None = None
 
     def __enter__(self) -> Sandbox:
@@ -99,6 +100,7 @@ class Sandbox:
             self.__exit__()
             raise _stopped("the reading process ended unexpectedly", "读取进程意外退出")
         ended = json.loads(reply)
+        self.peak_mib = max(self.peak_mib, ended.get("peak", 0.0))
         if ended["timed_out"]:
             raise _stopped(
                 f"reading took longer than {seconds:.0f} s",
@@ -230,7 +232,7 @@ def _wait(pid: int, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     pause = 0.001
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() > deadline:
@@ -239,11 +241,12 @@ def _wait(pid: int, seconds: float) -> dict:
             return {"timed_out": True, "signal": signal.SIGKILL, "exit": None}
         time.sleep(pause)
         pause = min(pause * 2, 0.05)
+    peak = usage.ru_maxrss / 1024  # MiB
     if os.WIFSIGNALED(status):
-        return {"timed_out": False, "signal": os.WTERMSIG(status), "exit": None}
+        return {"timed_out": False, "signal": os.WTERMSIG(status), "exit": None, "peak": peak}
     code = os.WEXITSTATUS(status)
     # A child that could not even write its answer ended with 1: say so as a crash.
-    return {"timed_out": False, "signal": signal.SIGABRT if code else 0, "exit": code}
+    return {"timed_out": False, "signal": signal.SIGABRT if code else 0, "exit": code, "peak": peak}
 
 
 if __name__ == "__main__":
