@@ -294,3 +294,60 @@ def test_a_damaged_xlsx_among_good_files_is_refused_and_the_rest_load(landing, s
     with_a_good_file(landing)
     status, reason, _ = outcome(landing, state, "hrss/graduate_intake_2023Q4.xlsx")
     assert (status, reason) == ("refused", "unreadable")
+
+
+def test_a_stray_quote_that_swallows_rows_is_refused(landing: Path, state: Path) -> None:
+    rows = [intake_row(n) for n in range(1, 8)]
+    rows[1][2], rows[4][2] = '"测试', '测试"'  # opened in R00002's name, closed in R00005's
+    path = write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, [])
+    text = path.read_text(encoding="utf-8") + "".join(",".join(r) + "\r\n" for r in rows)
+    path.write_text(text, encoding="utf-8")
+    with_a_good_file(landing)
+    status, reason, message = outcome(landing, state, "hrss/graduate_intake_2023Q4.csv")
+    assert (status, reason) == ("refused", "unreadable")
+    assert "line 3" in message and "stray quote" in message
+
+
+def test_ids_typed_with_separators_full_width_or_in_a_header_are_never_stored_clear(
+    landing: Path, state: Path
+) -> None:
+    clear = resident_id(15)
+    dashed = f"{clear[:6]}-{clear[6:14]}-{clear[14:]}"
+    wide = clear.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    rows = [intake_row(1, 就业单位=f"联系人{dashed}"), intake_row(2, 就业单位=wide)]
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", [*INTAKE_HEADER, f"备注{clear}"], rows)
+    with_a_good_file(landing)
+    results = {r.file: r for r in ingest(landing, state)}
+    assert results["hrss/graduate_intake_2023Q4.csv"].status == "loaded"
+    stored = query(state, "select employer_name from raw.graduate_intake where quarter = '2023Q4'")
+    ledger = query(state, "select ignored_columns, message_zh from ledger.submissions")
+    everything = repr(stored) + repr(ledger) + repr([r.as_json() for r in results.values()])
+    for form in (clear, dashed, wide, clear[6:14]):
+        assert form not in everything
+    assert "联系人" in repr(stored)
+
+
+def test_odd_entries_do_not_stop_the_run(landing: Path, state: Path) -> None:
+    with_a_good_file(landing)
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, ROWS)
+    future = time.time() + 3600  # written on a PC whose clock is an hour ahead
+    os.utime(landing / "hrss/graduate_intake_2023Q4.csv", (future, future))
+    write_csv(
+        landing / os.fsdecode(b"hr\xffss") / "graduate_intake_2023Q1.csv", INTAKE_HEADER, ROWS
+    )
+    (landing / "youth").symlink_to(landing / "hrss")
+    results = {r.file: r for r in ingest(landing, state, settle=30)}
+    assert results["hrss/graduate_intake_2023Q4.csv"].status == "loaded"
+    assert results["youth"].reason == "not_a_file" and "link" in results["youth"].message
+    assert results["hr\\xffss/graduate_intake_2023Q1.csv"].reason == "not_a_file"
+
+
+def test_a_missing_landing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    from conftest import retention_cli
+
+    done = retention_cli(
+        "ingest", "--landing", str(tmp_path / "nope"), "--state", str(tmp_path / "s")
+    )
+    assert done.returncode == 2
+    assert "nope" in done.stderr and "does not exist" in done.stderr
+    assert "Traceback" not in done.stderr

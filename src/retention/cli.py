@@ -260,6 +260,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from retention.ingest.loader import IngestStopped
+
     owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
     logging.basicConfig(
@@ -271,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[pii.SAMPLE_MODE_ENV] = "1"
     try:
         return args.run(args)
-    except pii.KeyRefused as refused:
+    except (pii.KeyRefused, IngestStopped) as refused:
         print(refused, file=sys.stderr)
         return 2
 

@@ -12,6 +12,7 @@ import hmac
 import logging
 import os
 import re
+import unicodedata
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,10 @@ def mask_id_sql(value_sql: str) -> str:
 
 
 # An 18-character resident ID inside other text (an error message, a free-text cell).
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# Separators typed inside one and full-width digits count too (folded by NFKC first).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{6}[- ]?\d{8}[- ]?\d{3}[\dXx](?![0-9A-Za-z])")
 
 
 def mask_ids_in_text(text: str) -> str:
-    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group()), text)
+    folded = unicodedata.normalize("NFKC", text)
+    return _ID_IN_TEXT.sub(lambda m: mask_id(re.sub(r"[- ]", "", m.group())), folded)

@@ -17,6 +17,7 @@ from retention.ingest import rules
 from retention.ingest.messages import loaded_before_message, row_message
 from retention.ingest.naming import FileName
 from retention.ingest.reading import TOTAL_MARK, FileRefused
+from retention.pii import mask_ids_in_text
 from retention.warehouse import one
 
 # Plain trim() strips spaces at twice the speed of trim() with a character set.
@@ -47,8 +48,8 @@ def map_columns(feed: Feed, header: list[str]) -> tuple[dict[str, int], list[str
         name = lookup.get(normalise_header(cell))
         if name and name not in mapping:
             mapping[name] = index
-        elif cell.strip():
-            ignored.append(cell.strip())
+        elif cell.strip():  # reported back to the clerk: an ID typed in a header is masked
+            ignored.append(mask_ids_in_text(cell.strip()))
     for column in feed.columns:
         if column.required and column.name not in mapping:
             raise FileRefused("missing_column", header=column.header, name=column.name)

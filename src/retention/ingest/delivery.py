@@ -55,6 +55,8 @@ def delivered_files(landing: Path) -> list[Delivered]:
 
 def _classify(path: Path, landing: Path, department: str) -> Delivered:
     relative = path.relative_to(landing).as_posix()
+    if relative != (printable := printable_name(relative)):
+        return Delivered(path, printable, department, "a name that is not valid text")
     mode = path.lstat().st_mode
     if stat.S_ISREG(mode):
         return Delivered(path, relative, department)
@@ -66,6 +68,11 @@ def _classify(path: Path, landing: Path, department: str) -> Delivered:
         else "not a regular file"
     )
     return Delivered(path, relative, department, kind)
+
+
+def printable_name(name: str) -> str:
+    """The name with bytes that are not UTF-8 shown as \\xNN (the ledger holds text)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _order(item: Delivered) -> tuple:
@@ -81,7 +88,10 @@ def settle_seconds() -> float:
 
 
 def still_changing(path: Path, settle: float) -> bool:
-    return time.time() - path.lstat().st_mtime < settle
+    """Changed within the last `settle` seconds. A modification time in the future (a PC with
+    a wrong clock) says nothing about now: the snapshot's own check still catches a file
+    that changes while it is read."""
+    return 0 <= time.time() - path.lstat().st_mtime < settle
 
 
 def file_sha256(path: Path) -> tuple[str, int]:

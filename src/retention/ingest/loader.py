@@ -7,6 +7,7 @@ folder is only read.
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from retention.ingest.delivery import (
     Delivered,
     delivered_files,
     file_sha256,
+    printable_name,
     settle_seconds,
     snapshot,
     still_changing,
@@ -80,6 +82,11 @@ def ingest(
     Each file is handled alone: whatever happens while it is read, checked or loaded ends as
     that file's result, and the run goes on with the next."""
     state_files.owner_only()
+    if not landing.is_dir():  # a mistyped folder must not look like a quiet quarter
+        raise IngestStopped(
+            f"找不到报送目录 {landing}，请检查 --landing / landing folder {landing} does not "
+            "exist or is not a folder: check --landing"
+        )
     contract = contract or default_contract()
     settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
@@ -98,7 +105,19 @@ def ingest(
                 if on_file:
                     on_file(item.path, 0 if item.problem else item.path.lstat().st_size)
                 started = time.perf_counter()
-                result = _handle(con, sandbox, contract, item, state, key, settle)
+                try:
+                    result = _handle(con, sandbox, contract, item, state, key, settle)
+                except FileNotFoundError:  # moved away by its department after the listing
+                    result = _waiting(item)
+                except OSError as exc:
+                    if exc.errno != errno.ENOSPC:
+                        raise
+                    raise IngestStopped(
+                        f"磁盘已满，已停止入库（{item.relative} 未处理，已入库的不受影响），"
+                        f"请清理 {state} 所在磁盘后重试 / the disk is full: ingest stopped at "
+                        f"{item.relative} (files already loaded are intact); free space where "
+                        f"{state} lives and run again"
+                    ) from exc
                 if result is None:
                     continue
                 result.seconds = time.perf_counter() - started
@@ -128,6 +147,11 @@ def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> File
         return _waiting(item)
 
 
+class IngestStopped(Exception):
+    """The run cannot go on (no landing folder, a full disk): one bilingual line saying why
+    and what to do. Files loaded before it stay loaded."""
+
+
 class FileChanging(Exception):
     """The file changed while it was read: a department is still writing it."""
 
@@ -151,8 +175,8 @@ def _not_a_file(con: duckdb.DuckDBPyConnection, item: Delivered) -> FileResult |
         return None
     zh, en = file_message("not_a_file", name=item.relative, kind=item.problem)
     entry = ledger.Entry(
-        department=item.department,
-        file_name=item.path.name,
+        department=printable_name(item.department),
+        file_name=printable_name(item.path.name),
         landing_path=item.relative,
         file_sha256="",
         size_bytes=0,
@@ -164,7 +188,7 @@ def _not_a_file(con: duckdb.DuckDBPyConnection, item: Delivered) -> FileResult |
     ledger.record(con, entry)
     return FileResult(
         file=item.relative,
-        department=item.department,
+        department=entry.department,
         feed=None,
         quarter=None,
         version=None,

@@ -313,6 +313,7 @@ def _python_rows(data: bytes, header_line: int, width: int, limits: Limits, head
             if start > header_line:
                 blanks += not cells  # an empty line; a line of commas is a row of empty cells
                 if cells:
+                    _check_swallowed(cells, start, width)
                     cells = (cells + [None] * width)[:width]
                     for i, value in enumerate(cells):
                         columns[i].append(value)
@@ -329,6 +330,19 @@ def _python_rows(data: bytes, header_line: int, width: int, limits: Limits, head
         ) from exc
     arrays = {f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)}
     return pa.table({**arrays, "_line": pa.array(lines, pa.int64())}), blanks
+
+
+def _check_swallowed(cells: list[str], line: int, width: int) -> None:
+    """A quote opened by mistake and closed rows later makes one cell of whole rows: a line
+    inside a cell with a row's worth of commas is that, not a line break typed in a cell."""
+    for cell in cells:
+        if "\n" in cell and any(part.count(",") >= width - 2 for part in cell.split("\n")[1:]):
+            raise FileRefused(
+                "unreadable",
+                detail_zh=f'第 {line} 行的引号（"）把后面的几行并进了一个单元格；请删除多余的引号',
+                detail_en=f'a quote (") on line {line} swallows the following rows into one '
+                "cell; remove the stray quote",
+            )
 
 
 def _check_field_lengths(table, header: list[str], limits: Limits) -> None:

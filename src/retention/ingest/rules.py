@@ -24,7 +24,10 @@ EARLIEST_DATE = "1900-01-01"
 LATEST_AFTER_QUARTER_END = "1 year"
 # An 18-character resident-ID shape inside any text; only those whose birth date and check
 # character hold are taken for IDs.
-ID_SHAPE = "[0-9]{17}[0-9Xx]"
+# Separators a clerk may type inside one (330282-19990101-0015) are allowed; full-width
+# digits are folded to ASCII first (FULL_WIDTH).
+ID_SHAPE = "[0-9]{6}[- ]?[0-9]{8}[- ]?[0-9]{3}[0-9Xx]"
+FULL_WIDTH = ("０１２３４５６７８９Ｘｘ－　", "0123456789Xx- ")
 TYPE_REASON = {
     "id": "bad_id_check",
     "uscc": "bad_uscc_format",
@@ -234,13 +237,15 @@ def ids_masked(v: str) -> str:
     """The text with each resident ID in it masked as an ID column's is: an ID typed into a
     name, a major or an employer column is never stored or shown in clear. Only text at least
     an ID long is searched, so that the usual short value costs one length()."""
-    found = f"regexp_extract_all({v}, '{ID_SHAPE}')"
+    folded = f"translate({v}, '{FULL_WIDTH[0]}', '{FULL_WIDTH[1]}')"
+    found = f"regexp_extract_all({folded}, '{ID_SHAPE}')"
+    compact = "upper(replace(replace(candidate, '-', ''), ' ', ''))"
     one_masked = (
-        f"case when {id_valid('upper(candidate)')} "
-        f"then replace(so_far, candidate, {mask_id_sql('upper(candidate)')}) else so_far end"
+        f"case when {id_valid(compact)} "
+        f"then replace(so_far, candidate, {mask_id_sql(compact)}) else so_far end"
     )
     return (
-        f"case when length({v}) >= 18 and regexp_matches({v}, '{ID_SHAPE}') "
-        f"then list_reduce(list_prepend({v}, {found}), lambda so_far, candidate: {one_masked}) "
-        f"else {v} end"
+        f"case when length({v}) >= 18 and regexp_matches({folded}, '{ID_SHAPE}') "
+        f"then list_reduce(list_prepend({folded}, {found}), "
+        f"lambda so_far, candidate: {one_masked}) else {v} end"
     )
