@@ -85,7 +85,9 @@ def test_a_new_version_of_the_same_quarter_replaces_its_rows_unaffected(
 def test_a_key_from_the_baseline_is_not_counted_again(landing: Path, state: Path) -> None:
     baseline = [intake_row(1, "2021-05-10"), intake_row(2, "2022-11-01")]
     write_csv(landing / "hrss/graduate_intake_baseline_2022Q4.csv", INTAKE_HEADER, baseline)
-    write_csv(landing / INTAKE.format("2023Q1"), INTAKE_HEADER, [intake_row(2, "2023-02-01")])
+    # with a new row beside it: a file of nothing but repeats would be no_valid_rows
+    again = [intake_row(2, "2023-02-01"), intake_row(3, "2023-02-02")]
+    write_csv(landing / INTAKE.format("2023Q1"), INTAKE_HEADER, again)
 
     results = {r.file: r for r in ingest(landing, state)}
 
@@ -148,7 +150,7 @@ def test_a_second_baseline_is_refused_naming_the_first(landing: Path, state: Pat
     assert "基线只报送一次" in refused.message and "a baseline is sent once" in refused.message
     assert "graduate_intake_baseline_2022Q4_v3.csv" in refused.message  # how to correct it
     assert query(state, LOADED) == [("2022Q4", "R00001"), ("2022Q4", "R00002")]
-    (reason_file,) = (state / "quarantine/hrss").glob("*baseline_2023Q2.csv.reason.txt")
+    (reason_file,) = (state / "quarantine/hrss").glob("*baseline_2023Q2.csv*.reason.txt")
     assert "graduate_intake_baseline_2022Q4_v2.csv" in reason_file.read_text(encoding="utf-8")
 
 
