@@ -1,8 +1,9 @@
 """`retention ingest`: load a landing folder of department files into the warehouse.
 
-Each file is archived, checked against its name and the ledger, staged, validated in SQL and
-then loaded in one transaction together with its ledger entry and rejected rows. The landing
-folder is only read.
+Each delivery (delivery.py) is taken once into a snapshot, archived encrypted, checked against
+its name and the ledger, read in the sandbox (sandbox.py), validated in SQL and then loaded in
+one transaction together with its ledger entry and rejected rows. The landing folder is only
+read.
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ class FileResult:
     message: str | None = None
     encoding: str | None = None  # as detected: utf-8, utf-8 with BOM, gb18030 or xlsx
     seconds: float = 0.0
+
+    @classmethod
+    def of(cls, item: Delivered, name: FileName | None, status: str, **fields) -> FileResult:
+        """The result for a delivered entry, with what its name tells."""
+        return cls(
+            file=item.relative,
+            department=fields.pop("department", item.department),
+            feed=name.feed if name else None,
+            quarter=str(name.quarter) if name else None,
+            version=name.version if name else None,
+            status=status,
+            **fields,
+        )
 
     def as_json(self) -> dict:
         keys = (
@@ -107,7 +121,8 @@ def ingest(
                 started = time.perf_counter()
                 try:
                     result = _handle(con, sandbox, contract, item, state, key, settle)
-                except FileNotFoundError:  # moved away by its department after the listing
+                # Still being written, or moved away by its department after the listing.
+                except (FileChanging, FileNotFoundError):
                     result = _waiting(item)
                 except OSError as exc:
                     if exc.errno != errno.ENOSPC:
@@ -141,10 +156,7 @@ def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> File
         return _not_a_file(con, item)
     if still_changing(item.path, settle):
         return _waiting(item)
-    try:
-        return _ingest_file(con, sandbox, contract, item, state, key)
-    except FileChanging:
-        return _waiting(item)
+    return _ingest_file(con, sandbox, contract, item, state, key)
 
 
 class IngestStopped(Exception):
@@ -158,13 +170,10 @@ class FileChanging(Exception):
 
 def _waiting(item: Delivered) -> FileResult:
     log.info("%s is still being written: left for the next run", item.relative)
-    return FileResult(
-        file=item.relative,
-        department=item.department,
-        feed=None,
-        quarter=None,
-        version=None,
-        status="waiting",
+    return FileResult.of(
+        item,
+        None,
+        "waiting",
         message="文件仍在写入，下次运行时读取 / still being written: read on the next run",
     )
 
@@ -186,13 +195,11 @@ def _not_a_file(con: duckdb.DuckDBPyConnection, item: Delivered) -> FileResult |
         message_en=en,
     )
     ledger.record(con, entry)
-    return FileResult(
-        file=item.relative,
+    return FileResult.of(
+        item,
+        None,
+        "refused",
         department=entry.department,
-        feed=None,
-        quarter=None,
-        version=None,
-        status="refused",
         reason="not_a_file",
         message=f"{zh} / {en}",
     )
@@ -206,17 +213,10 @@ def _ingest_file(
     state: Path,
     key: bytes,
 ) -> FileResult:
-    path, relative, department = item.path, item.relative, item.department
+    path, relative = item.path, item.relative
     sha, _ = file_sha256(path)
     name = parse_file_name(path.name)
-    result = FileResult(
-        file=relative,
-        department=department,
-        feed=name.feed if name else None,
-        quarter=str(name.quarter) if name else None,
-        version=name.version if name else None,
-        status="already_ingested",
-    )
+    result = FileResult.of(item, name, "already_ingested")
     if ledger.seen_before(con, relative, sha):
         return result
     taken = snapshot(path, state / "tmp")

@@ -223,12 +223,27 @@ def _check_last_line(data: bytes, width: int) -> None:
         )
 
 
-def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits):
+def connect():
+    """DuckDB for one CSV, its first query's costs paid (the sandbox does this in a child
+    before that child's file arrives)."""
+    import duckdb
+    import pyarrow.compute as pc
+
+    con = duckdb.connect()
+    con.execute("set threads = 1; set memory_limit = '1GB'; set enable_progress_bar = false")
+    warm = "select * from read_csv('/dev/null', header = false, columns = {'c0': 'VARCHAR'})"
+    pc.utf8_length(con.sql(warm).to_arrow_table().column("c0"))
+    return con
+
+
+def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits, con):
     import duckdb
 
     data, encoding, source, _unnamed = _decode(path, tmp_dir)
     _check_csv_bytes(data)
-    head = data[: 1 << 16].decode("utf-8", errors="replace").splitlines()[:64]
+    # Lines end at LF alone, as for DuckDB (str.splitlines would also split at \u2028 etc.).
+    head = [ln.removesuffix("\r") for ln in data[: 1 << 16].decode("utf-8", "replace").split("\n")]
+    head = head[:64]
     rows = [(i + 1, next(csv.reader([line]), [])) for i, line in enumerate(head)]
     header_line, header = find_header(spec, rows)
     _check_width(spec, header, limits)
@@ -237,8 +252,6 @@ def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits):
     parsed = Parsed(encoding, header_line, header, len(header), declared_on=declared)
     parsed.lines_read = data.count(b"\n") + (not data.endswith(b"\n") and bool(data))
     parsed.lines_title = titles
-    con = duckdb.connect()
-    con.execute("set threads = 1; set memory_limit = '1GB'; set enable_progress_bar = false")
     try:
         _duckdb_stage(con, source, len(header), header_line)
     except duckdb.Error as exc:
@@ -252,7 +265,7 @@ def read_csv(path: Path, spec: Spec, tmp_dir: Path, limits: Limits):
         breaks = " + ".join(f"(length({c}) - length(replace({c}, chr(10), '')))" for c in cells)
         in_cells = con.execute(f"select coalesce(sum({breaks}), 0) from _stage").fetchall()[0][0]
     if in_cells:
-        table, blanks_below = _python_rows(data, header_line, len(header), limits, header)
+        table, blanks_below = _python_rows(data, header_line, len(header))
         parsed.lines_in_cells = in_cells
     else:
         blank = [b for b in _blank_line_numbers(data) if b > header_line]
@@ -300,11 +313,12 @@ def _blank_line_numbers(data: bytes) -> list[int]:
     return numbers
 
 
-def _python_rows(data: bytes, header_line: int, width: int, limits: Limits, header: list[str]):
-    """Rows and their first lines by Python's csv module, for files with multi-line cells."""
+def _python_rows(data: bytes, header_line: int, width: int):
+    """Rows and their first lines by Python's csv module, for files with multi-line cells.
+    Over-long cells are left to _check_field_lengths, which names their column."""
     import pyarrow as pa
 
-    csv.field_size_limit(limits.field_chars)
+    csv.field_size_limit(len(data) + 1)
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
     columns: list[list] = [[] for _ in range(width)]
     lines, blanks, start = [], 0, 1
@@ -320,9 +334,6 @@ def _python_rows(data: bytes, header_line: int, width: int, limits: Limits, head
                     lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        if "field larger" in str(exc):
-            column = header[min(len(header) - 1, 0)]
-            raise _field_too_long(start, column, limits.field_chars + 1, limits) from exc
         raise FileRefused(
             "unreadable",
             detail_zh=f"第 {start} 行 CSV 格式有误（{exc}）",

@@ -4,16 +4,18 @@ A file's bytes are untrusted: a workbook can make calamine ask for 512 GB and ab
 process, a few KB of CSV can keep a reader busy for minutes. So the loader never parses in its
 own process. `Sandbox` starts one worker (`python -m retention.ingest.sandbox`) per ingest run;
 the worker has imported the readers but opened nothing, so forking it is cheap (milliseconds,
-against half a second to start a fresh Python with DuckDB and Arrow) and safe (no threads).
-For each file it forks a child that sets its resource limits (address space, CPU time, size of
-what it writes, no core dump) and reads the file (`reading.py`), writing the cells as an Arrow
-IPC file into an unnamed file the loader opened for it. The worker kills a child that runs out
-of time and tells the loader how the child ended. Whatever happens — an exception, a native
-crash, a memory blow-up, a hang — becomes that file's refusal, and the run goes on.
+against half a second to start a fresh Python with DuckDB and Arrow) and safe. For each file
+it has forked a child ahead of time (below) that sets its resource limits (address space, CPU
+time, size of what it writes, no core dump) and reads the file (`reading.py`), writing the
+cells as an Arrow IPC file into an unnamed file the loader opened for it. The worker kills a
+child that runs out of time and tells the loader how the child ended. Whatever happens (an
+exception, a native crash, a memory blow-up, a hang) becomes that file's refusal, and the run
+goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -76,7 +78,7 @@ class Sandbox:
     def _start(self) -> subprocess.Popen:
         if self._worker is None or self._worker.poll() is not None:
             self._worker = subprocess.Popen(
-                [sys.executable, "-m", "retention.ingest.sandbox"],
+                [sys.executable, "-m", "retention.ingest.sandbox", str(self.memory_bytes)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -89,7 +91,7 @@ class Sandbox:
         import pyarrow as pa
 
         worker = self._start()
-        order = {"request": request.to_json(), "seconds": seconds, "memory": self.memory_bytes}
+        order = {"request": request.to_json(), "seconds": seconds}
         try:
             worker.stdin.write(json.dumps(order) + "\n")
             worker.stdin.flush()
@@ -138,25 +140,64 @@ def unnamed_file(directory: Path):
 
 
 # --- the worker and its children -----------------------------------------------------------
+#
+# Starting DuckDB and paying its first query's costs takes a fresh process about 0.2 s, more
+# than reading a small file. Forking a process that has started DuckDB is not safe (it runs
+# threads), so the worker forks each child *before* its file arrives: the spare child sets its
+# limits, starts DuckDB and waits on its own pipe while the loader checks and loads the
+# previous file.
 
 
-def _child(request: Request, memory: int, seconds: float) -> None:
+def _limit(memory: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))
+
+
+def _spare(memory: int) -> tuple[int, int]:
+    """Fork a child that starts DuckDB under its limits and then reads one order from its
+    pipe: (pid, the pipe's write end)."""
+    orders, give = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(orders)
+        return pid, give
+    os.close(give)
+    # Never hold the loader's pipes: if the worker dies, the loader must see it at once.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    code = 1
+    try:
+        from retention.ingest import reading
+
+        _limit(memory)
+        con = reading.connect()
+        with os.fdopen(orders, encoding="utf-8") as pipe:
+            line = pipe.readline()
+        if line:
+            order = json.loads(line)
+            _child(Request.from_json(order["request"]), float(order["seconds"]), con)
+        code = 0
+    except BaseException:  # noqa: BLE001 - a child that fails at all says so by its code
+        code = 1
+    os._exit(code)
+
+
+def _child(request: Request, seconds: float, con) -> None:
     import pyarrow as pa
 
     from retention.ingest import reading
 
     cpu = int(seconds) + 1
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (memory, memory))
     path = Path(request.path)
     try:
         if request.format == "xlsx":
             parsed, table = reading.read_xlsx(path, request.spec, request.limits)
         else:
             parsed, table = reading.read_csv(
-                path, request.spec, Path(request.tmp_dir), request.limits
+                path, request.spec, Path(request.tmp_dir), request.limits, con
             )
         meta = {"parsed": parsed.as_dict()}
     except FileRefused as refused:
@@ -201,7 +242,7 @@ def _memory_refusal() -> FileRefused:
     return _stopped("reading needed more memory than allowed", "读取所需内存超过上限")
 
 
-def _serve() -> None:
+def _serve(memory: int) -> None:
     # Imported before any fork, so that each child starts with them loaded.
     import duckdb  # noqa: F401
     import fastexcel  # noqa: F401
@@ -211,21 +252,19 @@ def _serve() -> None:
     import retention.ingest.reading  # noqa: F401
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the loader decides when the worker ends
-    for line in sys.stdin:
-        order = json.loads(line)
-        request = Request.from_json(order["request"])
-        seconds = float(order["seconds"])
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                _child(request, int(order["memory"]), seconds)
-            except BaseException:  # noqa: BLE001 - even writing the result failed
-                code = 1
-            os._exit(code)
-        ended = _wait(pid, seconds)
-        sys.stdout.write(json.dumps(ended) + "\n")
-        sys.stdout.flush()
+    pid, give = _spare(memory)
+    try:
+        for line in sys.stdin:
+            with contextlib.suppress(BrokenPipeError):  # it died starting: _wait says how
+                os.write(give, line.encode("utf-8"))
+            os.close(give)
+            seconds = float(json.loads(line)["seconds"])
+            child, (pid, give) = pid, _spare(memory)  # the next one starts meanwhile
+            sys.stdout.write(json.dumps(_wait(child, seconds)) + "\n")
+            sys.stdout.flush()
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 def _wait(pid: int, seconds: float) -> dict:
@@ -249,4 +288,4 @@ def _wait(pid: int, seconds: float) -> dict:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]))
