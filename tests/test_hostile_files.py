@@ -351,3 +351,34 @@ def test_a_missing_landing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "nope" in done.stderr and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 16 MB file system for the state folder (needs root, as on CI; skipped elsewhere)."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)])
+    if done.returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_stops_the_run_with_one_line_reporting_what_was_done(landing, small_disk):
+    import json
+
+    from conftest import retention_cli
+
+    with_a_good_file(landing)
+    big = [intake_row(n, 专业="机械" * 900) for n in range(100, 5000)]  # about 27 MB
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, big)
+    done = retention_cli(
+        "ingest", "--landing", str(landing), "--state", str(small_disk / "state"), "--json"
+    )
+    assert done.returncode == 2
+    assert "disk is full" in done.stderr and "Traceback" not in done.stderr
+    reported = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["file"], r["status"]) for r in reported] == [(GOOD, "loaded")]

@@ -15,17 +15,27 @@ from retention.state_files import owner_only
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from retention.ingest.loader import ingest
-    from retention.ingest.summary import print_table, progress_bar
+    from retention.ingest.loader import IngestStopped, ingest
+    from retention.ingest.summary import progress_bar
 
-    with progress_bar(args.landing, enabled=not args.json and sys.stderr.isatty()) as on_file:
-        results = ingest(args.landing, args.state, on_file=on_file)
+    try:
+        with progress_bar(args.landing, enabled=not args.json and sys.stderr.isatty()) as on_file:
+            results = ingest(args.landing, args.state, on_file=on_file)
+    except IngestStopped as stopped:  # say what was done before the run had to stop
+        _report(args, stopped.results)
+        raise
+    _report(args, results)
+    return 0
+
+
+def _report(args: argparse.Namespace, results: list) -> None:
+    from retention.ingest.summary import print_table
+
     if args.json:
         for result in results:
             print(json.dumps(result.as_json(), ensure_ascii=False))
     else:
         print_table(results)
-    return 0
 
 
 def _sample(args: argparse.Namespace) -> int:

@@ -131,7 +131,8 @@ def ingest(
                         f"磁盘已满，已停止入库（{item.relative} 未处理，已入库的不受影响），"
                         f"请清理 {state} 所在磁盘后重试 / the disk is full: ingest stopped at "
                         f"{item.relative} (files already loaded are intact); free space where "
-                        f"{state} lives and run again"
+                        f"{state} lives and run again",
+                        results,
                     ) from exc
                 if result is None:
                     continue
@@ -161,7 +162,11 @@ def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> File
 
 class IngestStopped(Exception):
     """The run cannot go on (no landing folder, a full disk): one bilingual line saying why
-    and what to do. Files loaded before it stay loaded."""
+    and what to do. Files handled before it stay as they are, and `results` reports them."""
+
+    def __init__(self, message: str, results: list[FileResult] | None = None):
+        super().__init__(message)
+        self.results = results or []
 
 
 class FileChanging(Exception):
