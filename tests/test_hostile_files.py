@@ -16,6 +16,7 @@ from retention.contract import default_contract
 from retention.ingest.loader import ingest
 from retention.ingest.reading import FileRefused, Spec
 from retention.ingest.sandbox import Request, Sandbox, unnamed_file
+from retention.paths import warehouse_path
 
 ROWS = [intake_row(n) for n in range(1, 6)]
 GOOD = "hrss/graduate_intake_2023Q3.csv"
@@ -382,3 +383,74 @@ def test_a_full_disk_stops_the_run_with_one_line_reporting_what_was_done(landing
     assert "disk is full" in done.stderr and "Traceback" not in done.stderr
     reported = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(r["file"], r["status"]) for r in reported] == [(GOOD, "loaded")]
+
+
+def readers() -> list[tuple[int, int]]:
+    """(pid, parent pid) of every reading worker and child on the machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if b"retention.ingest.sandbox" in command:
+            found.append((int(entry.name), parent))
+    return found
+
+
+def many() -> list[list[str]]:
+    """Rows enough for reading to take about a second."""
+    return [intake_row(n) for n in range(1000, 91_000)]
+
+
+def test_a_killed_reader_leaves_its_file_for_the_next_run(landing: Path, state: Path) -> None:
+    import threading
+
+    with_a_good_file(landing)
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, many())
+
+    def kill_the_reader() -> None:
+        for pid, parent in readers():
+            if parent == os.getpid():
+                os.kill(pid, 9)
+
+    def kill_the_reader_soon(path: Path, size: int) -> None:
+        if path.name == "graduate_intake_2023Q4.csv":  # while it reads this file (about 1 s)
+            threading.Timer(0.3, kill_the_reader).start()
+
+    first = {r.file: r.status for r in ingest(landing, state, on_file=kill_the_reader_soon)}
+    assert first == {GOOD: "loaded", "hrss/graduate_intake_2023Q4.csv": "waiting"}
+    time.sleep(0.5)
+    assert [pid for pid, parent in readers() if parent == 1] == []  # no orphan reading on
+    second = {r.file: r.status for r in ingest(landing, state)}
+    assert second["hrss/graduate_intake_2023Q4.csv"] == "loaded"
+
+
+def test_a_second_ingest_waits_its_turn_and_sigterm_stops_cleanly(landing, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, many())
+    with_a_good_file(landing)
+    state = tmp_path / "state"
+    command = [sys.executable, "-m", "retention.cli", "ingest", "--landing", str(landing)]
+    running = subprocess.Popen([*command, "--state", str(state)], stderr=subprocess.PIPE, text=True)
+    while not warehouse_path(state).exists():  # it holds the warehouse from here on
+        time.sleep(0.05)
+    running.send_signal(signal.SIGSTOP)  # caught mid-run, holding the warehouse
+    second = subprocess.run([*command, "--state", str(state)], capture_output=True, text=True)
+    assert second.returncode == 2 and "another command" in second.stderr
+    running.send_signal(signal.SIGTERM)
+    running.send_signal(signal.SIGCONT)
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    time.sleep(0.5)
+    assert [pid for pid, parent in readers() if parent == 1] == []
+    assert not any((state / "tmp").iterdir())
+    results = {r.file: r for r in ingest(landing, state)}
+    assert results["hrss/graduate_intake_2023Q4.csv"].rows_loaded == 90_000
+    assert query(state, "select count(*) from ledger.submissions where status = 'refused'") == [
+        (0,)
+    ]

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -269,8 +270,14 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops a command the way Ctrl-C does, cleaning up
+
+
 def main(argv: list[str] | None = None) -> int:
     from retention.ingest.loader import IngestStopped
+
+    signal.signal(signal.SIGTERM, _interrupt)
 
     owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
@@ -286,6 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     except (pii.KeyRefused, IngestStopped) as refused:
         print(refused, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "已中断：已完成的文件保持不变，未完成的文件下次运行时重新读取 / interrupted: what "
+            "was finished stays, what was not is read again on the next run",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from retention.ingest.delivery import (
 from retention.ingest.messages import file_message
 from retention.ingest.naming import NAME_PATTERN, FileName, parse_file_name
 from retention.ingest.reading import FileRefused, Parsed, Spec
-from retention.ingest.sandbox import Request, Sandbox, seconds_for, unnamed_file
+from retention.ingest.sandbox import ReaderLost, Request, Sandbox, seconds_for, unnamed_file
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,14 @@ def ingest(
     contract = contract or default_contract()
     settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
-    con = warehouse.connect(state)
+    try:
+        con = warehouse.connect(state)
+    except duckdb.IOException as exc:  # another process holds DuckDB's lock
+        detail = str(exc).splitlines()[0][:300]
+        raise IngestStopped(
+            f"另一个命令正在使用 {state} 中的数据仓库，请等其结束后重试 / another command is "
+            f"using the warehouse in {state}: wait for it to finish and run again ({detail})"
+        ) from exc
     try:
         state_files.clear_scratch(state)
         ledger.ensure(con)
@@ -123,6 +130,9 @@ def ingest(
                     result = _handle(con, sandbox, contract, item, state, key, settle)
                 # Still being written, or moved away by its department after the listing.
                 except (FileChanging, FileNotFoundError):
+                    result = _waiting(item)
+                except ReaderLost:
+                    log.error("%s: the reading worker died; read again next run", item.relative)
                     result = _waiting(item)
                 except OSError as exc:
                     if exc.errno != errno.ENOSPC:
@@ -262,7 +272,11 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
             return result
         checking.check_counted_once(con, feed, name, sha)
         rejected_by_reason = _load(con, sandbox, feed, name, taken, state, key, entry)
+    except ReaderLost:
+        raise  # the run's trouble, not the file's: nothing is recorded for it
     except Exception as exc:  # noqa: BLE001 - whatever happened, this file alone is refused
+        if _interrupted(exc):  # Ctrl-C inside a DuckDB query arrives as its error
+            raise KeyboardInterrupt from exc
         refused = exc if isinstance(exc, FileRefused) else _failed(exc, relative)
         _quarantine(con, refused, name, item, taken, state, entry, key)
         result.status, result.reason = "refused", refused.reason
@@ -277,6 +291,12 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
             f"已忽略约定以外的列：{ignored} / columns not in the contract, ignored: {ignored}"
         )
     return result
+
+
+def _interrupted(exc: Exception) -> bool:
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+    )
 
 
 def _failed(exc: Exception, relative: str) -> FileRefused:

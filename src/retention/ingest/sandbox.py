@@ -54,6 +54,11 @@ class Request:
         return cls(**dict(data, spec=spec, limits=Limits(**data["limits"])))
 
 
+class ReaderLost(Exception):
+    """The reading worker itself died (killed, out of memory as a whole): not the file's
+    fault. The loader leaves the file for the next run rather than refusing it."""
+
+
 def seconds_for(size_bytes: int) -> float:
     return BASE_SECONDS + SECONDS_PER_MB * size_bytes / 1e6
 
@@ -100,7 +105,7 @@ class Sandbox:
             reply = ""
         if not reply:  # the worker itself died: start a new one for the next file
             self.__exit__()
-            raise _stopped("the reading process ended unexpectedly", "读取进程意外退出")
+            raise ReaderLost("the reading worker ended unexpectedly")
         ended = json.loads(reply)
         self.peak_mib = max(self.peak_mib, ended.get("peak", 0.0))
         if ended["timed_out"]:
@@ -148,6 +153,18 @@ def unnamed_file(directory: Path):
 # previous file.
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG), so that no
+    reader outlives the loader: an orphan would still hold /proc paths into the loader's
+    descriptors, which by then may name other files."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the parent was already gone before the request took effect
+        os._exit(1)
+
+
 def _limit(memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -163,6 +180,7 @@ def _spare(memory: int) -> tuple[int, int]:
         os.close(orders)
         return pid, give
     os.close(give)
+    _die_with_parent()
     # Never hold the loader's pipes: if the worker dies, the loader must see it at once.
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -252,6 +270,7 @@ def _serve(memory: int) -> None:
     import retention.ingest.reading  # noqa: F401
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the loader decides when the worker ends
+    _die_with_parent()
     pid, give = _spare(memory)
     try:
         for line in sys.stdin:
@@ -260,8 +279,12 @@ def _serve(memory: int) -> None:
             os.close(give)
             seconds = float(json.loads(line)["seconds"])
             child, (pid, give) = pid, _spare(memory)  # the next one starts meanwhile
-            sys.stdout.write(json.dumps(_wait(child, seconds)) + "\n")
-            sys.stdout.flush()
+            ended = _wait(child, seconds)
+            try:
+                sys.stdout.write(json.dumps(ended) + "\n")
+                sys.stdout.flush()
+            except BrokenPipeError:  # the loader is gone: so is the point of going on
+                break
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
