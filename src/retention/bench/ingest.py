@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -38,11 +39,13 @@ def prepare(scale: int, data: Path) -> tuple[Path, float | None]:
     return landing, time.perf_counter() - started
 
 
-def run_loader(landing: Path, state: Path) -> list[dict]:
+def run_loader(landing: Path, state: Path) -> tuple[list[dict], float]:
+    """Each file's outcome, and the largest reading child's peak memory in MiB (the sandbox's
+    children are this process's descendants, waited for when the run ends)."""
     from retention.ingest.loader import ingest
 
     shutil.rmtree(state, ignore_errors=True)
-    return [
+    files = [
         {
             "file": r.file,
             "status": r.status,
@@ -53,6 +56,7 @@ def run_loader(landing: Path, state: Path) -> list[dict]:
         }
         for r in ingest(landing, state)
     ]
+    return files, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def run_bare_duckdb(files: list[tuple[str, int]], database: Path) -> dict:
@@ -103,7 +107,7 @@ def main() -> None:
 
     landing, generated = prepare(args.scale, args.data)
     state = args.data / f"state-x{args.scale}"
-    loaded, wall, peak = in_child(run_loader, landing, state)
+    (loaded, reader_peak), wall, peak = in_child(run_loader, landing, state)
     by_encoding = {
         kind: [f for f in loaded if f["encoding"] in kinds and f["status"] == "loaded"]
         for kind, kinds in {
@@ -141,6 +145,8 @@ def main() -> None:
             "megabytes": round(sum(f["bytes"] for f in loaded) / MB, 1),
             "wall_seconds": round(wall, 1),
             "peak_memory_mib": peak,
+            "reader_peak_memory_mib": round(reader_peak, 1),
+            "refused": [f["file"] for f in loaded if f["status"] == "refused"],
             "utf8_csv": utf8,
             "gb18030_csv": gb18030,
             "xlsx": throughput(by_encoding["xlsx"]),
@@ -160,7 +166,11 @@ def main() -> None:
     )
     print(f"  loader GB18030 CSV {gb18030['mb_per_s']} MB/s, {gb18030['rows_per_s']} rows/s")
     print(f"  loader XLSX        {loader['xlsx']['rows_per_s']} rows/s")
-    print(f"  peak memory        {peak:.0f} MiB (loader), {bare_peak:.0f} MiB (bare)")
+    print(
+        f"  peak memory        {peak:.0f} MiB (loader), {reader_peak:.0f} MiB (largest reading "
+        f"child), {bare_peak:.0f} MiB (bare)"
+    )
+    print(f"  refused            {loader['refused'] or 'none'}")
     print(f"wrote {args.out}")
 
 

@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 
 from retention.contract import normalise_header
 
+CHUNK = 16 << 20
 HEADER_SEARCH_ROWS = 6  # the header is among the first six non-empty rows
 TOTAL_MARK = "合计"
 # A title row may carry the delivery date: 填报日期：2024年7月8日 (or 报送日期, or 2024-07-08).
@@ -530,6 +531,19 @@ def _column_letters(index: int) -> str:
     return letters
 
 
+def _matches(path: Path, part: str, pattern: re.Pattern):
+    """The pattern's matches in a zip part, read in chunks: a sheet's XML can be ten times the
+    workbook's size. A chunk is searched up to its last tag start; the rest carries over."""
+    with zipfile.ZipFile(path) as book, book.open(part) as xml:
+        carry = b""
+        while chunk := xml.read(CHUNK):
+            text = carry + chunk
+            cut = text.rfind(b"<")
+            yield from pattern.finditer(text, 0, cut)
+            carry = text[cut:]
+        yield from pattern.finditer(carry)
+
+
 def _numeric_cells(path: Path, part: str, spec: Spec, header: list[str], header_line: int):
     """Rows (counted from below the header) of numeric cells in the ID and credit-code
     columns, from the sheet's XML: a cell without a text type (`t="s"`, `str`, `inlineStr`)
@@ -542,12 +556,12 @@ def _numeric_cells(path: Path, part: str, spec: Spec, header: list[str], header_
     }
     if not wanted:
         return {}
-    with zipfile.ZipFile(path) as book:
-        xml = book.read(part)
     letters = "|".join(wanted).encode()
-    cell = re.compile(rb'<(?:\w+:)?c\s+r="(' + letters + rb')(\d+)"([^>]*)>')
+    # A cell's reference attribute, the rest of its tag after it. Starting at the literal
+    # ' r="' (as every writer separates attributes) is four times faster than at '<c'.
+    cell = re.compile(rb' r="(' + letters + rb')(\d+)"([^>]*)>')
     found: dict[int, set[int]] = {}
-    for match in cell.finditer(xml):
+    for match in _matches(path, part, cell):
         attributes = match.group(3)
         if re.search(rb'\bt="(?:s|str|inlineStr|e|b)"', attributes):
             continue
