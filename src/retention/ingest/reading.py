@@ -462,32 +462,28 @@ def read_xlsx(path: Path, spec: Spec, limits: Limits):
     sheets = workbook_sheets(path, limits)
     try:
         reader = fastexcel.read_excel(str(path))
-        found, ignored = [], []
+        found, ignored, table = [], [], None
         for sheet in sheets:
-            first = reader.load_sheet(sheet.index, header_row=None, n_rows=64, dtypes="string")
-            head = _rows(first.to_arrow())
+            # Whole sheets: calamine parses all of a sheet even for its first rows.
+            cells = reader.load_sheet(sheet.index, header_row=None, dtypes="string").to_arrow()
             try:
-                found.append((sheet, *find_header(spec, head)))
+                found.append((sheet, *find_header(spec, _rows(cells.slice(0, 64)))))
             except FileRefused:
                 ignored.append(sheet.name)
+                continue
+            table = pa.Table.from_batches([cells])
         if not found:
             raise FileRefused("no_header", example="、".join(h for h, _ in spec.columns[:3]))
         if len(found) > 1 or found[0][0].hidden:
             raise _multiple_sheets(found)
         sheet, header_line, header = found[0]
         _check_width(spec, header, limits)
-        table = pa.Table.from_batches(
-            [reader.load_sheet(sheet.index, header_row=None, dtypes="string").to_arrow()]
-        )
         numeric = _numeric_cells(path, sheet.part, spec, header, header_line)
     except FileRefused:
         raise
     except Exception as exc:  # fastexcel raises its own hierarchy for every unreadable case
         raise _not_xlsx(exc) from exc
-    rows = [
-        (i + 1, list(r))
-        for i, r in enumerate(zip(*table.slice(0, 64).to_pydict().values(), strict=True))
-    ]
+    rows = _rows(table.slice(0, 64))
     titles, blanks_above, declared = _title_facts(rows, header_line)
     width = len(header)
     # With skip_rows=0 fastexcel keeps leading empty rows, so index i is worksheet row i + 1.
