@@ -11,7 +11,7 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run test backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run test check backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
 # dbt's manifest, from which the release DAG draws one task per model, is parsed again
 # whenever the dbt project changed.
@@ -64,6 +64,10 @@ format: setup
 
 test: lint
 	$(BIN)/pytest
+
+# The edit-test loop: lint and every test that runs no Airflow DAG end to end (no services).
+check: lint
+	$(BIN)/pytest -m "not slow" -p no:cacheprovider
 
 # Airflow's backfill of every quarter of the sample (2022Q1-2024Q2) on a real deployment
 # (PostgreSQL, scheduler, api-server...): ten release runs, about 20 minutes.

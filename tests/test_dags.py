@@ -108,6 +108,7 @@ def undisturbed(tmp_path_factory) -> tuple[Path, Path]:
     return state, out
 
 
+@pytest.mark.slow
 def test_the_embedded_run_releases_the_samples_2023q4(undisturbed: tuple[Path, Path]) -> None:
     assert_the_samples_2023q4(undisturbed[1] / "2023Q4/v1")
 
@@ -131,6 +132,7 @@ def _warehouse(state: Path) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_ingest_and_started_again_ends_as_an_undisturbed_one(
     undisturbed: tuple[Path, Path], tmp_path: Path
 ) -> None:

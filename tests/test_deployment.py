@@ -17,6 +17,8 @@ from deployment import CHROMEDRIVER, CHROMIUM, POSTGRES, REDIS, Deployment, miss
 
 from retention.paths import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 INGEST_DAGS = ["ingest_edu", "ingest_housing", "ingest_hrss", "ingest_youth"]
 
