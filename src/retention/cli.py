@@ -196,8 +196,8 @@ def _seconds(text: str) -> float:
         seconds = -1.0
     if not seconds >= 0:  # also refuses nan
         raise argparse.ArgumentTypeError(
-            f"等待秒数须为非负数：{text!r} / the wait must be a number of seconds, 0 or more: "
-            f"{text!r}"
+            f"等待秒数（--wait 或 {state_lock.WAIT_ENV}）须为非负数：{text!r} / the wait "
+            f"(--wait or {state_lock.WAIT_ENV}) must be a number of seconds, 0 or more: {text!r}"
         )
     return seconds
 
