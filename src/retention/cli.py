@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -10,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from retention import pii
+from retention import pii, state_lock
 from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING, warehouse_path
 from retention.state_files import owner_only
 
@@ -188,6 +189,32 @@ def _dbt_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"等待秒数（--wait 或 {state_lock.WAIT_ENV}）须为非负数：{text!r} / the wait "
+            f"(--wait or {state_lock.WAIT_ENV}) must be a number of seconds, 0 or more: {text!r}"
+        )
+    return seconds
+
+
+def _writes_state(command: argparse.ArgumentParser) -> None:
+    """The command holds the state folder's lock for its whole run (main() takes it)."""
+    command.add_argument(
+        "--wait",
+        type=_seconds,
+        default=os.environ.get(state_lock.WAIT_ENV, "0"),
+        metavar="SECONDS",
+        help="if another command is using the state folder, wait up to this long for it "
+        f"(default: ${state_lock.WAIT_ENV}, else 0: refuse at once, naming that command)",
+    )
+    command.set_defaults(writes_state=True)
+
+
 def _sample_key_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--sample-key",
@@ -206,6 +233,7 @@ def parser() -> argparse.ArgumentParser:
     ingest.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse and archive")
     ingest.add_argument("--json", action="store_true", help="one JSON object per file")
     _sample_key_option(ingest)
+    _writes_state(ingest)
     ingest.set_defaults(run=_ingest)
 
     sample = commands.add_parser("sample", help="write the synthetic department files")
@@ -216,6 +244,7 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="run the dbt build on the warehouse")
     build.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    _writes_state(build)
     build.set_defaults(run=_build)
 
     kpis = commands.add_parser("kpis", help="print a quarter's kpis.json")
@@ -226,12 +255,14 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="run the quality gate for a quarter")
     validate.add_argument("--quarter", required=True, help="e.g. 2023Q4")
     validate.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    _writes_state(validate)
     validate.set_defaults(run=_validate)
 
     release = commands.add_parser("release", help="publish a quarter's leadership pack")
     release.add_argument("--quarter", required=True, help="e.g. 2023Q4")
     release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    _writes_state(release)
     release.set_defaults(run=_release)
 
     run = commands.add_parser("run", help="run the Airflow DAGs in-process: ingest to release")
@@ -240,6 +271,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     run.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     _sample_key_option(run)
+    _writes_state(run)
     run.set_defaults(run=_run)
 
     rekey = commands.add_parser(
@@ -247,6 +279,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"move the warehouse from the key in {pii.KEY_ENV}_OLD to the one in {pii.KEY_ENV}",
     )
     rekey.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    _writes_state(rekey)
     rekey.set_defaults(run=_rekey)
 
     archive = commands.add_parser("archive", help="read the encrypted archive for an audit")
@@ -274,6 +307,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM stops a command the way Ctrl-C does, cleaning up
 
 
+def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    if not getattr(args, "writes_state", False):
+        return contextlib.nullcontext()
+    return state_lock.hold(args.state, f"retention {args.command}", wait=args.wait)
+
+
 def main(argv: list[str] | None = None) -> int:
     from retention.ingest.loader import IngestStopped
 
@@ -289,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "sample_key", False):  # inherited by the Airflow tasks of `run`
         os.environ[pii.SAMPLE_MODE_ENV] = "1"
     try:
-        return args.run(args)
-    except (pii.KeyRefused, IngestStopped) as refused:
+        with _holding_the_state(args):
+            return args.run(args)
+    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy) as refused:
         print(refused, file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -106,7 +106,9 @@ def ingest(
     key = pii.pii_key()
     try:
         con = warehouse.connect(state)
-    except duckdb.IOException as exc:  # another process holds DuckDB's lock
+    except duckdb.IOException as exc:
+        # Writers wait for each other on the state folder's lock (retention.state_lock), but a
+        # reader (`retention kpis`, a DuckDB client) holds DuckDB's lock without taking that.
         detail = str(exc).splitlines()[0][:300]
         raise IngestStopped(
             f"另一个命令正在使用 {state} 中的数据仓库，请等其结束后重试 / another command is "

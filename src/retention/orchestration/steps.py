@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
+from retention import state_lock
 from retention.orchestration import settings
 
 log = logging.getLogger(__name__)
@@ -13,6 +17,24 @@ class StepFailed(RuntimeError):
     """A step found its quarter not fit to go on; the message says why."""
 
 
+Result = TypeVar("Result")
+
+
+def writes_state(step: Callable[[str], Result]) -> Callable[[str], Result]:
+    """The step holds the state folder's lock while it runs, as the `retention` commands do:
+    the warehouse pool keeps Airflow's tasks apart, the lock keeps them from a command run by
+    hand."""
+
+    @functools.wraps(step)
+    def holding(subject: str) -> Result:  # the department or quarter
+        command = f"Airflow {step.__name__} {subject}"
+        with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
+            return step(subject)
+
+    return holding
+
+
+@writes_state
 def ingest_department(department: str) -> dict[str, list[str]]:
     """Load the department's new files; returns the quarters loaded per feed."""
     from retention.ingest.loader import ingest
@@ -27,6 +49,7 @@ def ingest_department(department: str) -> dict[str, list[str]]:
     return loaded
 
 
+@writes_state
 def completeness(quarter: str) -> dict[str, list[str]]:
     """Which expected submissions of the quarter are missing or arrived late."""
     from retention import warehouse
@@ -45,6 +68,7 @@ def completeness(quarter: str) -> dict[str, list[str]]:
     }
 
 
+@writes_state
 def gate(quarter: str) -> dict:
     from retention.gate.runner import run_gate
 
@@ -55,6 +79,7 @@ def gate(quarter: str) -> dict:
     return {"run_id": run.run_id, "warnings": [o.sentence() for o in run.warnings]}
 
 
+@writes_state
 def release(quarter: str) -> dict:
     from retention.release.pack import make_release
 
