@@ -244,9 +244,9 @@ def run_gate(state: Path, quarter: str) -> GateRun:
             else _skipped(check, missing)
         )
     ]
-    context.build_data_docs()
-    docs = state / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    run = GateRun(uuid.uuid4().hex, quarter, outcomes, docs if docs.exists() else None)
+    from retention.gate.data_docs import build_data_docs
+
+    run = GateRun(uuid.uuid4().hex, quarter, outcomes, build_data_docs(context))
     _store(state, run)
     return run
 

@@ -67,9 +67,9 @@ def _cards(data: PackData) -> list[dict[str, str]]:
 
 
 def render_html(data: PackData) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html"])
-    )
+    # Every value is escaped, whatever the template's name: text from data is never markup
+    # (WeasyPrint would fetch an <img> a clerk typed).
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     release = data.kpis["release"]
     rejected = Counter()
     for r in data.rejections:

@@ -31,7 +31,13 @@ class Book:
     """Formats and a little layout shared by every sheet."""
 
     def __init__(self, path: Path):
-        self.book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+        # Text is written as text: by default xlsxwriter turns a string that starts with "=" into
+        # a live formula and one that looks like an address into a link, and some of the text
+        # shown comes from data (check findings, delivered values).
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         add = self.book.add_format
         base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
         self.title = add({"bold": True, "font_size": 14, "font_name": "黑体"})
