@@ -76,10 +76,14 @@ def _kpis(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from retention.gate.runner import run_gate
+    from retention.gate.runner import GateError, run_gate
     from retention.ingest.naming import Quarter
 
-    run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+    try:
+        run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+    except GateError as refused:
+        print(f"validate refused: {refused}", file=sys.stderr)
+        return 1
     passed = sum(o.success is True for o in run.outcomes)
     not_run = sum(o.success is None for o in run.outcomes)
     print(

@@ -1,4 +1,5 @@
-"""`retention release`: an immutable, versioned leadership pack for one quarter."""
+"""`retention release`: an immutable, versioned leadership pack for one quarter, made from the
+current build (retention.builds) after the gate passed on it."""
 
 from __future__ import annotations
 
@@ -43,9 +44,9 @@ def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None =
         "version": version,
         **{k: v for k, v in release.items() if k != "version"},
     }
-    if previous:
-        previous_path = out / quarter / f"v{previous['version']}" / "kpis.json"
-        previous_kpis = json.loads(previous_path.read_text(encoding="utf-8"))
+    previous_folder = out / quarter / f"v{previous['version']}" if previous else None
+    if previous_folder:
+        previous_kpis = json.loads((previous_folder / "kpis.json").read_text(encoding="utf-8"))
         note = versions.restatement(previous, previous_kpis, data.kpis, data.submissions)
         data.kpis["release"]["restatement"] = note
 
@@ -69,8 +70,9 @@ def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None =
             "generated_at": data.kpis["release"]["generated_at"],
             "missing_feeds": data.kpis["release"].get("missing_feeds", []),
             "files": [{"file": f.name, "sha256": versions.sha256(f)} for f in files],
-            "built_from": data.submissions,
+            "build_run": data.build.as_json(),
             "gate_run": {k: str(v) for k, v in data.gate_run.items()},
+            "built_from": data.submissions,
             "inputs_fingerprint": fingerprint,
         }
         (staging / "manifest.json").write_text(

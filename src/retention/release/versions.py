@@ -2,7 +2,9 @@
 
 A new version is made only when the inputs changed (the KPI values, the status or the
 submissions they were built from); it then carries a restatement note naming each KPI that
-changed, its old and new value, and the submissions behind the change.
+changed, its old and new value, and the submissions behind the change: of the quarters the
+pack reads, those the build behind the new version read and the one behind the old version
+did not, and the other way round.
 """
 
 from __future__ import annotations
@@ -61,22 +63,31 @@ def restatement(
         for k, v in new.items()
         if old.get(k) != v
     ]
-    before = {s["file_sha256"] for s in previous["built_from"]}
-    behind = [
-        {
-            "file": s["file_name"],
-            "feed": s["feed"],
-            "quarter": s["quarter"],
-            "version": s["version"],
-            "sha256": s["file_sha256"],
-        }
-        for s in submissions
-        if s["file_sha256"] not in before
-    ]
+
+    def keys(submissions: list[dict[str, Any]]) -> set[tuple[int, str]]:
+        return {(s["submission_id"], s["file_sha256"]) for s in submissions}
+
+    def described(submissions: list[dict[str, Any]], only: set[tuple[int, str]]) -> list[dict]:
+        return [
+            {
+                "submission_id": s["submission_id"],
+                "file": s["file_name"],
+                "feed": s["feed"],
+                "quarter": s["quarter"],
+                "version": s["version"],
+                "sha256": s["file_sha256"],
+            }
+            for s in submissions
+            if (s["submission_id"], s["file_sha256"]) in only
+        ]
+
+    before, now = keys(previous["built_from"]), keys(submissions)
     return {
         "replaces_version": previous["version"],
         "changed_kpis": changed,
-        "submissions": behind,
+        # `submissions` (what the pack shows as the files behind the change) are those added
+        "submissions": described(submissions, now - before),
+        "submissions_removed": described(previous["built_from"], before - now),
         "status_before": previous["status"],
     }
 
