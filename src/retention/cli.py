@@ -120,6 +120,24 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from retention.ingest.naming import Quarter
+    from retention.release.verify import verify
+
+    quarter = str(Quarter.parse(args.quarter)) if args.quarter else None
+    result = verify(args.out, quarter)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        return 1
+    print(
+        f"已核验 {result.quarters} 个季度的 {result.versions} 个版本，文件与清单一致、版本链完整 / "
+        f"verified {result.versions} version(s) of {result.quarters} quarter(s) in {args.out}: "
+        "every file matches its manifest and every version links to the one before"
+    )
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from retention.ingest.delivery import delivered_files
     from retention.ingest.naming import Quarter, parse_file_name
@@ -237,6 +255,13 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     release.set_defaults(run=_release)
+
+    verify = commands.add_parser(
+        "verify", help="check published packs against their manifests and version chain"
+    )
+    verify.add_argument("--quarter", help="one quarter (default: every quarter in --out)")
+    verify.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    verify.set_defaults(run=_verify)
 
     run = commands.add_parser("run", help="run the Airflow DAGs in-process: ingest to release")
     run.add_argument("--quarter", help="default: the landing folder's latest quarter")

@@ -1,5 +1,6 @@
 """`retention release`: an immutable, versioned leadership pack for one quarter, made from the
-current build (retention.builds) after the gate passed on it."""
+current build (retention.builds) after the gate passed on it, on top of published versions
+that still verify (retention.release.verify)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
-from retention.release.pack_data import read_pack_data
+from retention.release.pack_data import ReleaseRefused, read_pack_data
+from retention.release.verify import content_digest, link_to, verify_quarter
 from retention.release.workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -28,8 +30,21 @@ class Release:
     created: bool  # False: the inputs had not changed, the latest version stands
 
 
+def _refuse_if_tampered(out: Path, quarter: str) -> None:
+    problems = verify_quarter(out, quarter)
+    if problems:
+        command = f"`retention verify --quarter {quarter} --out {out}`"
+        raise ReleaseRefused(
+            f"{quarter} 已发布的版本与其清单不符，请先从备份恢复（{command} 列出问题）/ "
+            f"{quarter}'s published versions no longer match their manifests: restore them "
+            f"from a backup first ({command} lists them): {'; '.join(problems)}"
+        )
+
+
 def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Release:
     now = now or dt.datetime.now(dt.UTC)
+    versions.remove_partials(out, quarter)
+    _refuse_if_tampered(out, quarter)  # also when nothing changed: "vN stands" must be true
     data = read_pack_data(state, quarter, now)
     fingerprint = versions.fingerprint(data.kpis, data.submissions)
     previous = versions.previous_manifest(out, quarter)
@@ -74,7 +89,11 @@ def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None =
             "gate_run": {k: str(v) for k, v in data.gate_run.items()},
             "built_from": data.submissions,
             "inputs_fingerprint": fingerprint,
+            "previous_manifest_sha256": link_to(previous_folder) if previous_folder else None,
         }
+        # through JSON first, so that the digest is of what a reader parses back
+        manifest = json.loads(json.dumps(manifest, default=str))
+        manifest["content_sha256"] = content_digest(manifest)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",

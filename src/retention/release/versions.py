@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import stat
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def versions(out: Path, quarter: str) -> list[int]:
@@ -97,15 +100,34 @@ def sha256(path: Path) -> str:
 
 
 def publish(staging: Path, target: Path) -> Path:
-    """Move a finished staging folder into place in one rename, then make it read-only."""
+    """Move a finished staging folder into place in one rename, then make it read-only, the
+    folder too: no file can be replaced, added or removed without changing its mode first."""
     if target.exists():
         raise FileExistsError(f"{target} exists: a release is never rewritten")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, target)
-    for path in target.rglob("*"):
+    for path in [*target.rglob("*"), target]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     return target
 
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_partials(out: Path, quarter: str) -> None:
+    """Staging folders a killed release left behind (never published: the rename is the
+    publication)."""
+    folder = out / quarter
+    for leftover in sorted(folder.glob(".v*.partial")) if folder.is_dir() else []:
+        log.warning("removing %s, left over by an interrupted release", leftover)
+        discard(leftover)
+
+
+def remove_releases(folder: Path) -> None:
+    """Delete a releases folder on purpose (a benchmark's scratch output): its published
+    versions are read-only folders, which shutil.rmtree alone cannot empty."""
+    for path in folder.rglob("*") if folder.is_dir() else []:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    shutil.rmtree(folder, ignore_errors=True)
