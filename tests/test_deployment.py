@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import assert_the_samples_2023q4
+from conftest import assert_the_samples_2023q4, retention_cli
 from deployment import CHROMEDRIVER, CHROMIUM, POSTGRES, REDIS, Deployment, missing_servers
 
 from retention.paths import PROJECT_ROOT
@@ -60,6 +60,12 @@ def _all_succeed(deployment: Deployment, runs: list[tuple[str, str]]) -> None:
 
 def _releases(deployment: Deployment) -> list[str]:
     return sorted(str(p.relative_to(deployment.releases)) for p in deployment.releases.glob("*/v*"))
+
+
+def _assert_verified(deployment: Deployment) -> None:
+    """Every published file is as its manifest lists it, every version linked to the last."""
+    verified = retention_cli("verify", "--out", str(deployment.releases))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def _warehouse_tasks(deployment: Deployment, runs: list[tuple[str, str]]) -> list[dict]:
@@ -128,6 +134,7 @@ def test_a_deployment_releases_two_quarters_started_together(deployment: Deploym
 
     assert _releases(deployment) == ["2023Q3/v1", "2023Q4/v1"]
     assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
+    _assert_verified(deployment)
     _assert_one_at_a_time(_warehouse_tasks(deployment, runs + releases))
 
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
@@ -151,6 +158,7 @@ def test_celery_backfills_on_two_workers_with_one_writer(deployment: Deployment)
     # the same backfill again adds nothing: no run, no release
     assert deployment.backfill("2023Q4", "2024Q1") == []
     assert _releases(deployment) == ["2023Q4/v1", "2024Q1/v1"]
+    _assert_verified(deployment)
 
 
 @pytest.mark.skipif(
@@ -169,4 +177,5 @@ def test_backfill_of_the_whole_sample(deployment: Deployment) -> None:
         manifest = json.loads((deployment.releases / quarter / "v1" / "manifest.json").read_text())
         assert manifest["status"] == "final", quarter
     assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
+    _assert_verified(deployment)
     assert deployment.backfill("2022Q1", "2024Q2") == []

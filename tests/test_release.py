@@ -13,13 +13,12 @@ import duckdb
 import openpyxl
 import pypdfium2
 import pytest
-from conftest import resend_without, retention_cli
+from conftest import retention_cli
 from pypdf import PdfReader
 
 from retention.build import build
 from retention.gate.runner import run_gate
-from retention.ingest.loader import ingest
-from retention.paths import SAMPLE_LANDING, warehouse_path
+from retention.paths import warehouse_path
 from retention.release.pack import make_release
 from retention.release.pack_data import ReleaseRefused
 
@@ -50,10 +49,6 @@ def released(gated: Path, tmp_path_factory) -> Path:
 def only(folder: Path, pattern: str) -> Path:
     (path,) = folder.glob(pattern)
     return path
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def test_the_pdf_brief_says_every_figure_as_the_reply_writes_it(released: Path) -> None:
@@ -131,45 +126,6 @@ def test_releasing_unchanged_inputs_makes_no_new_version(gated: Path, released: 
     again = make_release(gated, QUARTER, released.parent.parent, now=NOW)
     assert (again.created, again.version) == (False, 1)
     assert sorted(p.name for p in released.parent.iterdir()) == ["v1"]
-
-
-def test_a_v2_submission_makes_v2_with_a_restatement_and_v1_untouched(
-    gated: Path, released: Path, tmp_path: Path
-) -> None:
-    state, out = tmp_path / "state", tmp_path / "releases"
-    shutil.copytree(gated, state)
-    shutil.copytree(released.parent.parent, out)
-    v1 = out / QUARTER / "v1"
-    before = digest(v1)
-    (source,) = SAMPLE_LANDING.glob("edu/talent_child_enrollment_2023Q4.*")
-    landing = tmp_path / "landing"
-    target = landing / "edu/talent_child_enrollment_2023Q4_v2.csv"
-    resend_without(source, target, {"受理编号", "case_id"}, lambda i, row, _: row if i else None)
-    ingest(landing, state)
-    build(state)
-    assert run_gate(state, QUARTER).passed
-
-    release = make_release(state, QUARTER, out, now=NOW)
-
-    assert (release.created, release.version) == (True, 2)
-    assert digest(v1) == before
-    note = json.loads((release.path / "kpis.json").read_text(encoding="utf-8"))["release"]
-    changed = {
-        (c["kpi"], c["scope"]): (c["old"], c["new"]) for c in note["restatement"]["changed_kpis"]
-    }
-    assert changed["talent_child_enrollments", "ytd"] == (120, 119)
-    assert [s["file"] for s in note["restatement"]["submissions"]] == [
-        "talent_child_enrollment_2023Q4_v2.csv"
-    ]
-    pdf_text = "".join(p.extract_text() for p in PdfReader(only(release.path, "*.pdf")).pages)
-    assert "更正说明" in pdf_text
-    assert (
-        "更正说明"
-        in [c.value for c in openpyxl.load_workbook(only(release.path, "*.xlsx"))["概览"]["A"]][
-            -4:
-        ][0]
-        or True
-    )
 
 
 def test_a_missing_feed_makes_a_provisional_release_naming_it(gated: Path, tmp_path: Path) -> None:

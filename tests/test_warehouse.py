@@ -142,6 +142,7 @@ def test_a_rental_project_of_millions_of_units_blocks_the_release(
     v9 = write_csv(tmp_path / "landing/housing/rental_housing_project_2023Q4_v9.csv", header, rows)
     (loaded,) = ingest(v9.parent.parent, state)
     assert (loaded.status, loaded.rows_loaded) == ("loaded", 2)  # a count is a valid int
+    build(state)
 
     run = run_gate(state, "2023Q4")
 

@@ -77,10 +77,14 @@ def _kpis(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from retention.gate.runner import run_gate
+    from retention.gate.runner import GateError, run_gate
     from retention.ingest.naming import Quarter
 
-    run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+    try:
+        run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+    except GateError as refused:
+        print(f"validate refused: {refused}", file=sys.stderr)
+        return 1
     passed = sum(o.success is True for o in run.outcomes)
     not_run = sum(o.success is None for o in run.outcomes)
     print(
@@ -114,6 +118,24 @@ def _release(args: argparse.Namespace) -> int:
         print(f"released {release.quarter} v{release.version} ({release.status}): {release.path}")
     else:
         print(f"{release.quarter} unchanged: v{release.version} stands at {release.path}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from retention.ingest.naming import Quarter
+    from retention.release.verify import verify
+
+    quarter = str(Quarter.parse(args.quarter)) if args.quarter else None
+    result = verify(args.out, quarter)
+    for problem in result.problems:
+        print(problem)
+    if result.problems:
+        return 1
+    print(
+        f"已核验 {result.quarters} 个季度的 {result.versions} 个版本，文件与清单一致、版本链完整 / "
+        f"verified {result.versions} version(s) of {result.quarters} quarter(s) in {args.out}: "
+        "every file matches its manifest and every version links to the one before"
+    )
     return 0
 
 
@@ -264,6 +286,13 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     _writes_state(release)
     release.set_defaults(run=_release)
+
+    verify = commands.add_parser(
+        "verify", help="check published packs against their manifests and version chain"
+    )
+    verify.add_argument("--quarter", help="one quarter (default: every quarter in --out)")
+    verify.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
+    verify.set_defaults(run=_verify)
 
     run = commands.add_parser("run", help="run the Airflow DAGs in-process: ingest to release")
     run.add_argument("--quarter", help="default: the landing folder's latest quarter")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -91,8 +90,10 @@ def task_seconds(metadata_db: Path) -> dict[str, float]:
 
 
 def fresh(*folders: Path) -> None:
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
+    from retention.release.versions import remove_releases
+
+    for folder in folders:  # a releases folder's versions are read-only: removed as such
+        remove_releases(folder)
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ Uses the built and gated warehouses that `make bench-warehouse` leaves in bench-
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from retention.bench.measure import in_child, machine, write
@@ -15,8 +14,9 @@ from retention.bench.warehouse import QUARTER, measure
 
 def run_release(state: Path, out: Path) -> int:
     from retention.release.pack import make_release
+    from retention.release.versions import remove_releases
 
-    shutil.rmtree(out, ignore_errors=True)
+    remove_releases(out)
     return make_release(state, QUARTER, out).version
 
 

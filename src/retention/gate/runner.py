@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from retention import warehouse
+from retention.builds import NotBuilt, current_build
 from retention.contract import default_contract
 from retention.gate.checks import (
     Check,
@@ -35,6 +36,8 @@ create table if not exists gate.runs (
     run_id varchar, quarter varchar, run_at timestamp, passed boolean,
     blocking_failures integer, warnings integer, data_docs varchar
 );
+-- the build the run validated (retention.builds); runs from before builds were recorded have none
+alter table gate.runs add column if not exists build_id varchar;
 create table if not exists gate.results (
     run_id varchar, quarter varchar, suite varchar, check_name varchar, expectation varchar,
     severity varchar, success boolean, observed_value varchar, unexpected_count bigint,
@@ -44,7 +47,7 @@ create table if not exists gate.results (
 
 
 class GateError(RuntimeError):
-    """The gate could not run (no such quarter, no build)."""
+    """The gate could not run (no such quarter, no current build)."""
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Outcome:
 class GateRun:
     run_id: str
     quarter: str
+    build_id: str
     outcomes: list[Outcome]
     data_docs: Path | None
 
@@ -220,8 +224,13 @@ def _skipped(check: Check, missing: set[str]) -> list[Outcome]:
 
 
 def run_gate(state: Path, quarter: str) -> GateRun:
-    """Validate the quarter, store every result in the warehouse and write Data Docs."""
+    """Validate the quarter as the current build left it (retention.builds), store every result
+    with that build's id in the warehouse and write Data Docs."""
     with warehouse.connect(state, read_only=True) as con:
+        try:
+            build = current_build(con)
+        except NotBuilt as stale:
+            raise GateError(str(stale)) from None
         params = _query_params(con, quarter)
         missing = {
             feed
@@ -246,7 +255,7 @@ def run_gate(state: Path, quarter: str) -> GateRun:
     ]
     from retention.gate.data_docs import build_data_docs
 
-    run = GateRun(uuid.uuid4().hex, quarter, outcomes, build_data_docs(context))
+    run = GateRun(uuid.uuid4().hex, quarter, build.build_id, outcomes, build_data_docs(context))
     _store(state, run)
     return run
 
@@ -256,7 +265,8 @@ def _store(state: Path, run: GateRun) -> None:
         con.execute(RESULTS_DDL)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
-            "insert into gate.runs values (?, ?, ?, ?, ?, ?, ?)",
+            "insert into gate.runs (run_id, quarter, run_at, passed, blocking_failures, "
+            "warnings, data_docs, build_id) values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 run.quarter,
@@ -265,6 +275,7 @@ def _store(state: Path, run: GateRun) -> None:
                 len(run.blocking_failures),
                 len(run.warnings),
                 str(run.data_docs or ""),
+                run.build_id,
             ],
         )
         con.executemany(

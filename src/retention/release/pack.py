@@ -1,4 +1,6 @@
-"""`retention release`: an immutable, versioned leadership pack for one quarter."""
+"""`retention release`: an immutable, versioned leadership pack for one quarter, made from the
+current build (retention.builds) after the gate passed on it, on top of published versions
+that still verify (retention.release.verify)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from pathlib import Path
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
-from retention.release.pack_data import read_pack_data
+from retention.release.pack_data import ReleaseRefused, read_pack_data
+from retention.release.verify import content_digest, link_to, verify_quarter
 from retention.release.workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,21 @@ class Release:
     created: bool  # False: the inputs had not changed, the latest version stands
 
 
+def _refuse_if_tampered(out: Path, quarter: str) -> None:
+    problems = verify_quarter(out, quarter)
+    if problems:
+        command = f"`retention verify --quarter {quarter} --out {out}`"
+        raise ReleaseRefused(
+            f"{quarter} 已发布的版本与其清单不符，请先从备份恢复（{command} 列出问题）/ "
+            f"{quarter}'s published versions no longer match their manifests: restore them "
+            f"from a backup first ({command} lists them): {'; '.join(problems)}"
+        )
+
+
 def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Release:
     now = now or dt.datetime.now(dt.UTC)
+    versions.remove_partials(out, quarter)
+    _refuse_if_tampered(out, quarter)  # also when nothing changed: "vN stands" must be true
     data = read_pack_data(state, quarter, now)
     fingerprint = versions.fingerprint(data.kpis, data.submissions)
     previous = versions.previous_manifest(out, quarter)
@@ -43,9 +59,9 @@ def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None =
         "version": version,
         **{k: v for k, v in release.items() if k != "version"},
     }
-    if previous:
-        previous_path = out / quarter / f"v{previous['version']}" / "kpis.json"
-        previous_kpis = json.loads(previous_path.read_text(encoding="utf-8"))
+    previous_folder = out / quarter / f"v{previous['version']}" if previous else None
+    if previous_folder:
+        previous_kpis = json.loads((previous_folder / "kpis.json").read_text(encoding="utf-8"))
         note = versions.restatement(previous, previous_kpis, data.kpis, data.submissions)
         data.kpis["release"]["restatement"] = note
 
@@ -69,10 +85,15 @@ def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None =
             "generated_at": data.kpis["release"]["generated_at"],
             "missing_feeds": data.kpis["release"].get("missing_feeds", []),
             "files": [{"file": f.name, "sha256": versions.sha256(f)} for f in files],
-            "built_from": data.submissions,
+            "build_run": data.build.as_json(),
             "gate_run": {k: str(v) for k, v in data.gate_run.items()},
+            "built_from": data.submissions,
             "inputs_fingerprint": fingerprint,
+            "previous_manifest_sha256": link_to(previous_folder) if previous_folder else None,
         }
+        # through JSON first, so that the digest is of what a reader parses back
+        manifest = json.loads(json.dumps(manifest, default=str))
+        manifest["content_sha256"] = content_digest(manifest)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",

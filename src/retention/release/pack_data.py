@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from retention import warehouse
+from retention.builds import BuildRun, NotBuilt, current_build
 from retention.kpis import kpis_document
 
 
@@ -30,8 +31,9 @@ class PackData:
     deliveries: list[dict[str, Any]]
     rejections: list[dict[str, Any]]
     checks: list[dict[str, Any]]
+    build: BuildRun
     gate_run: dict[str, Any]
-    submissions: list[dict[str, Any]]
+    submissions: list[dict[str, Any]]  # the quarter's and earlier ones the build read
 
     def value(self, kpi: str, scope: str, **dimension: Any) -> float | None:
         for row in self.kpis["kpis"]:
@@ -56,23 +58,32 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def latest_gate_run(con: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, Any]:
-    """The gate's latest run for the quarter, which must have passed on the current data."""
+def latest_gate_run(
+    con: duckdb.DuckDBPyConnection, quarter: str, build: BuildRun
+) -> dict[str, Any]:
+    """The gate's latest run for the quarter, which must have passed on the current build."""
+    validate = f"`retention validate --quarter {quarter}`"
     try:
         runs = _dicts(
             con,
-            "select run_id, run_at, passed, blocking_failures, warnings from gate.runs "
-            "where quarter = ? order by run_at desc limit 1",
+            "select run_id, run_at, passed, blocking_failures, warnings, build_id "
+            "from gate.runs where quarter = ? order by run_at desc limit 1",
             [quarter],
         )
     except duckdb.CatalogException:
         runs = []
     if not runs:
         raise ReleaseRefused(
-            f"{quarter} has not been through the quality gate: run "
-            f"`retention validate --quarter {quarter}` first"
+            f"{quarter} 尚未经过质量检查，请先运行 {validate} / {quarter} has not been through "
+            f"the quality gate: run {validate} first"
         )
     run = runs[0]
+    if run["build_id"] != build.build_id:
+        raise ReleaseRefused(
+            f"{quarter} 的最近一次质量检查（{run['run_id']}）不是在当前构建 {build.build_id} 上"
+            f"运行的，请运行 {validate} / the gate's latest run for {quarter} ({run['run_id']}) "
+            f"was not on the current build {build.build_id}: run {validate}"
+        )
     if not run["passed"]:
         failed = _dicts(
             con,
@@ -88,28 +99,20 @@ def latest_gate_run(con: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, A
             f"{quarter} failed {len(failed)} blocking check(s) of the quality gate "
             f"(run {run['run_id']}): {lines}"
         )
-    loaded_after = warehouse.one(
-        con,
-        "select count(*) from ledger.submissions where ingested_at > ? and quarter <= ? "
-        "and status in ('loaded', 'superseded')",
-        [run["run_at"], quarter],
-    )[0]
-    if loaded_after:
-        raise ReleaseRefused(
-            f"{loaded_after} file(s) were ingested after the gate's last run for {quarter}: "
-            f"build and run `retention validate --quarter {quarter}` again"
-        )
     return run
 
 
 def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> PackData:
-    document = kpis_document(state, quarter, generated_at=generated_at)
     with warehouse.connect(state, read_only=True) as con:
-        gate_run = latest_gate_run(con, quarter)
+        try:
+            build = current_build(con)
+        except NotBuilt as stale:
+            raise ReleaseRefused(str(stale)) from None
+        gate_run = latest_gate_run(con, quarter, build)
         year = int(quarter[:4])
         return PackData(
             quarter=quarter,
-            kpis=document,
+            kpis=kpis_document(state, quarter, generated_at=generated_at),
             catalogue=_dicts(con, "select * from reference.kpi_catalogue"),
             districts=_dicts(
                 con,
@@ -166,12 +169,15 @@ def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> Pack
                 "description_zh from gate.results where run_id = ? order by suite, check_name",
                 [gate_run["run_id"]],
             ),
+            build=build,
             gate_run=gate_run,
             submissions=_dicts(
                 con,
-                "select department, feed, quarter, version, is_baseline, file_name, "
-                "file_sha256, rows_loaded, rows_rejected from ledger.submissions "
-                "where status = 'loaded' and quarter <= ? order by feed, quarter, version",
-                [quarter],
+                "select s.submission_id, department, feed, quarter, version, is_baseline, "
+                "file_name, s.file_sha256, rows_loaded, rows_rejected "
+                "from ops.build_submissions as read join ledger.submissions as s "
+                "using (submission_id) "
+                "where read.build_id = ? and quarter <= ? order by feed, quarter, version",
+                [build.build_id, quarter],
             ),
         )

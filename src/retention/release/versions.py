@@ -2,19 +2,24 @@
 
 A new version is made only when the inputs changed (the KPI values, the status or the
 submissions they were built from); it then carries a restatement note naming each KPI that
-changed, its old and new value, and the submissions behind the change.
+changed, its old and new value, and the submissions behind the change: of the quarters the
+pack reads, those the build behind the new version read and the one behind the old version
+did not, and the other way round.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import stat
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def versions(out: Path, quarter: str) -> list[int]:
@@ -61,22 +66,31 @@ def restatement(
         for k, v in new.items()
         if old.get(k) != v
     ]
-    before = {s["file_sha256"] for s in previous["built_from"]}
-    behind = [
-        {
-            "file": s["file_name"],
-            "feed": s["feed"],
-            "quarter": s["quarter"],
-            "version": s["version"],
-            "sha256": s["file_sha256"],
-        }
-        for s in submissions
-        if s["file_sha256"] not in before
-    ]
+
+    def keys(submissions: list[dict[str, Any]]) -> set[tuple[int, str]]:
+        return {(s["submission_id"], s["file_sha256"]) for s in submissions}
+
+    def described(submissions: list[dict[str, Any]], only: set[tuple[int, str]]) -> list[dict]:
+        return [
+            {
+                "submission_id": s["submission_id"],
+                "file": s["file_name"],
+                "feed": s["feed"],
+                "quarter": s["quarter"],
+                "version": s["version"],
+                "sha256": s["file_sha256"],
+            }
+            for s in submissions
+            if (s["submission_id"], s["file_sha256"]) in only
+        ]
+
+    before, now = keys(previous["built_from"]), keys(submissions)
     return {
         "replaces_version": previous["version"],
         "changed_kpis": changed,
-        "submissions": behind,
+        # `submissions` (what the pack shows as the files behind the change) are those added
+        "submissions": described(submissions, now - before),
+        "submissions_removed": described(previous["built_from"], before - now),
         "status_before": previous["status"],
     }
 
@@ -86,15 +100,34 @@ def sha256(path: Path) -> str:
 
 
 def publish(staging: Path, target: Path) -> Path:
-    """Move a finished staging folder into place in one rename, then make it read-only."""
+    """Move a finished staging folder into place in one rename, then make it read-only, the
+    folder too: no file can be replaced, added or removed without changing its mode first."""
     if target.exists():
         raise FileExistsError(f"{target} exists: a release is never rewritten")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staging, target)
-    for path in target.rglob("*"):
+    for path in [*target.rglob("*"), target]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     return target
 
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_partials(out: Path, quarter: str) -> None:
+    """Staging folders a killed release left behind (never published: the rename is the
+    publication)."""
+    folder = out / quarter
+    for leftover in sorted(folder.glob(".v*.partial")) if folder.is_dir() else []:
+        log.warning("removing %s, left over by an interrupted release", leftover)
+        discard(leftover)
+
+
+def remove_releases(folder: Path) -> None:
+    """Delete a releases folder on purpose (a benchmark's scratch output): its published
+    versions are read-only folders, which shutil.rmtree alone cannot empty."""
+    for path in folder.rglob("*") if folder.is_dir() else []:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    shutil.rmtree(folder, ignore_errors=True)

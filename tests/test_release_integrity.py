@@ -1,0 +1,335 @@
+"""A release is provably made from the data it names, and stays as it was published: build
+runs on record, the gate and the release tied to the current build, `retention verify`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import query, resend_without, retention_cli
+from pypdf import PdfReader
+
+from retention.build import build, run_dbt
+from retention.gate.runner import run_gate
+from retention.ingest.loader import ingest
+from retention.paths import SAMPLE_LANDING
+from retention.release.pack import make_release
+from retention.release.pack_data import ReleaseRefused
+
+QUARTER = "2023Q4"
+RESENT = "talent_child_enrollment_2023Q4_v2.csv"
+
+
+def copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def first(built: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """The sample built, gated and released as v1: (state, releases)."""
+    root = tmp_path_factory.mktemp("first")
+    state, out = copy(built, root / "state"), root / "releases"
+    assert run_gate(state, QUARTER).passed
+    assert make_release(state, QUARTER, out).version == 1
+    return state, out
+
+
+@pytest.fixture(scope="module")
+def resent(first: tuple[Path, Path], tmp_path_factory) -> Path:
+    """A copy of `first`'s state after the education bureau sent a v2 of its 2023Q4 file
+    (one enrolment fewer); not built since."""
+    root = tmp_path_factory.mktemp("resent")
+    state = copy(first[0], root / "state")
+    (source,) = SAMPLE_LANDING.glob("edu/talent_child_enrollment_2023Q4.*")
+    target = root / "landing" / "edu" / RESENT
+    resend_without(source, target, {"受理编号", "case_id"}, lambda i, row, _: row if i else None)
+    (loaded,) = ingest(root / "landing", state)
+    assert loaded.status == "loaded"
+    return state
+
+
+@pytest.fixture(scope="module")
+def second(resent: Path, first: tuple[Path, Path], tmp_path_factory) -> tuple[Path, Path]:
+    """`resent` built, gated and released as v2 after `first`'s v1: (state, releases)."""
+    root = tmp_path_factory.mktemp("second")
+    state, out = copy(resent, root / "state"), copy(first[1], root / "releases")
+    build(state)
+    assert run_gate(state, QUARTER).passed
+    assert make_release(state, QUARTER, out).version == 2
+    return state, out
+
+
+def release_cli(state: Path, out: Path) -> subprocess.CompletedProcess:
+    return retention_cli("release", "--quarter", QUARTER, "--state", str(state), "--out", str(out))
+
+
+def verify_cli(out: Path) -> subprocess.CompletedProcess:
+    return retention_cli("verify", "--quarter", QUARTER, "--out", str(out))
+
+
+def test_a_v2_ingested_and_not_built_is_neither_validated_nor_released(
+    resent: Path, first: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = copy(first[1], tmp_path / "releases")
+
+    validate = retention_cli("validate", "--quarter", QUARTER, "--state", str(resent))
+    release = release_cli(resent, out)
+
+    for refused in (validate, release):
+        assert refused.returncode == 1
+        assert "retention build" in refused.stderr
+        assert "read other submissions than the ledger's current ones (1 new, 1 gone)" in (
+            refused.stderr
+        )
+        assert "请运行" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1"]
+
+
+def _wait_for_line(log: Path, start: int, text: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        with log.open("rb") as fh:
+            fh.seek(start)
+            if text.encode() in fh.read():
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"dbt never logged {text!r} (exit {process.poll()})")
+
+
+def test_a_build_killed_midway_leaves_no_release(
+    resent: Path, first: tuple[Path, Path], tmp_path: Path
+) -> None:
+    state, out = copy(resent, tmp_path / "state"), copy(first[1], tmp_path / "releases")
+    log = state / "dbt" / "logs" / "dbt.log"
+    start = log.stat().st_size
+    command = [sys.executable, "-m", "retention.cli", "build", "--state", str(state)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # dbt logs its on-run-start hook done (the build on record) before the first model
+        _wait_for_line(log, start, "OK hook: cixi_retention.on-run-start", process)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+    (killed,) = query(
+        state, "select build_id, ended_at, success from ops.builds order by started_at desc limit 1"
+    )
+    assert killed[1:] == (None, None)
+    validate = retention_cli("validate", "--quarter", QUARTER, "--state", str(state))
+    release = release_cli(state, out)
+    for refused in (validate, release):
+        assert refused.returncode == 1
+        assert f"the latest dbt run ({killed[0]}, started" in refused.stderr
+        assert "never finished (killed, or still running): run `retention build`" in refused.stderr
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1"]
+
+
+def test_a_partial_build_after_the_full_one_needs_a_full_build_again(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    state, out = copy(second[0], tmp_path / "state"), copy(second[1], tmp_path / "releases")
+    run_dbt(state, "build", "--select", "+int_feed_deliveries")  # the DAG's completeness step
+
+    with pytest.raises(ReleaseRefused, match="built only part of the project: run `retention bu"):
+        make_release(state, QUARTER, out)
+
+
+def test_a_release_names_its_build_and_gate_and_restates_exactly_what_changed(
+    first: tuple[Path, Path], second: tuple[Path, Path]
+) -> None:
+    state, out = second
+    v1, v2 = out / QUARTER / "v1", out / QUARTER / "v2"
+    assert digest(v1) == digest(first[1] / QUARTER / "v1")
+    ((build_id, started, ended),) = query(
+        state,
+        "select build_id, started_at, ended_at from ops.builds where is_full and success "
+        "order by started_at desc limit 1",
+    )
+    manifest = json.loads((v2 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["build_run"] == {
+        "build_id": build_id,
+        "started_at": f"{started:%Y-%m-%dT%H:%M:%S}Z",
+        "ended_at": f"{ended:%Y-%m-%dT%H:%M:%S}Z",
+    }
+    assert manifest["gate_run"]["build_id"] == build_id
+    sql = "select run_id from gate.runs where build_id = ? and quarter = ?"
+    ((gate_run,),) = query(state, sql, [build_id, QUARTER])
+    assert manifest["gate_run"]["run_id"] == gate_run
+    assert manifest["previous_manifest_sha256"] == sha((v1 / "manifest.json").read_bytes())
+    assert json.loads((v1 / "manifest.json").read_bytes())["previous_manifest_sha256"] is None
+
+    note = json.loads((v2 / "kpis.json").read_text(encoding="utf-8"))["release"]["restatement"]
+    changed = {(c["kpi"], c["scope"]): (c["old"], c["new"]) for c in note["changed_kpis"]}
+    assert changed["talent_child_enrollments", "ytd"] == (120, 119)
+    ((v2_id, v2_sha),) = query(
+        state,
+        "select submission_id, file_sha256 from ledger.submissions where file_name = ?",
+        [RESENT],
+    )
+    assert [(s["submission_id"], s["sha256"], s["file"]) for s in note["submissions"]] == [
+        (v2_id, v2_sha, RESENT)
+    ]
+    ((v1_id, v1_file),) = query(
+        state,
+        "select submission_id, file_name from ledger.submissions where status = 'superseded' "
+        "and feed = 'talent_child_enrollment' and quarter = ?",
+        [QUARTER],
+    )
+    assert [(s["submission_id"], s["file"]) for s in note["submissions_removed"]] == [
+        (v1_id, v1_file)
+    ]
+    pdf_text = "".join(p.extract_text() for p in PdfReader(only(v2, "*.pdf")).pages)
+    assert "更正说明" in pdf_text and RESENT in pdf_text.replace("\n", "")
+    overview = [c.value for c in openpyxl.load_workbook(only(v2, "*.xlsx"))["概览"]["A"]]
+    assert any(str(v).startswith("更正说明") for v in overview)
+
+    verified = verify_cli(out)
+    assert verified.returncode == 0, verified.stdout
+    assert verified.stdout.strip().endswith(
+        "verified 2 version(s) of 1 quarter(s) in "
+        f"{out}: every file matches its manifest and every version links to the one before"
+    )
+
+
+def test_published_versions_are_read_only_folders_and_files(second: tuple[Path, Path]) -> None:
+    for version in (second[1] / QUARTER).iterdir():
+        for path in [version, *version.iterdir()]:
+            assert stat.S_IMODE(path.stat().st_mode) & 0o222 == 0, path
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: sha(p.read_bytes()) for p in sorted(folder.iterdir())}
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def only(folder: Path, pattern: str) -> Path:
+    (path,) = folder.glob(pattern)
+    return path
+
+
+def writable(path: Path) -> Path:
+    """What someone changing a published file does first."""
+    for target in (path.parent, path) if path.exists() else (path.parent,):
+        target.chmod(target.stat().st_mode | stat.S_IWUSR)
+    return path
+
+
+def append_a_byte(folder: Path, pattern: str) -> Path:
+    path = writable(only(folder, pattern))
+    path.write_bytes(path.read_bytes() + b" ")
+    return path
+
+
+def replace_csv(folder: Path, _: str) -> Path:
+    """The same rows in another order: every figure still there, the file not the one published."""
+    path = writable(folder / "kpis.csv")
+    header, first, second, *rest = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join([header, second, first, *rest]) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def restate_manifest(folder: Path, _: str) -> Path:
+    """A plausible edit: the status made final, the JSON still valid."""
+    path = writable(folder / "manifest.json")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["status"] = "final" if manifest["status"] != "final" else "provisional"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def damage_manifest(folder: Path, _: str) -> Path:
+    path = writable(folder / "manifest.json")
+    path.write_bytes(path.read_bytes()[:100])
+    return path
+
+
+def remove(folder: Path, pattern: str) -> Path:
+    path = only(folder, pattern)
+    writable(path.parent)
+    path.unlink()
+    return path
+
+
+def add_extra(folder: Path, _: str) -> Path:
+    path = writable(folder / "说明.txt")
+    path.write_text("补充说明", encoding="utf-8")
+    return path
+
+
+TAMPERING: list[tuple[str, str, Callable[[Path, str], Path], str, str]] = [
+    ("v1", "kpis.json", append_a_byte, "altered: its SHA-256 is not the manifest's", "json"),
+    ("v2", "kpis.csv", replace_csv, "altered: its SHA-256 is not the manifest's", "csv"),
+    ("v1", "*.xlsx", append_a_byte, "altered: its SHA-256 is not the manifest's", "xlsx"),
+    ("v2", "*.pdf", append_a_byte, "altered: its SHA-256 is not the manifest's", "pdf"),
+    ("v2", "manifest.json", restate_manifest, "altered: its content differs", "head-manifest"),
+    ("v1", "manifest.json", restate_manifest, "altered: its content differs", "v1-manifest"),
+    ("v1", "*.pdf", remove, "missing", "removed-file"),
+    ("v2", "说明.txt", add_extra, "unexpected: not in the manifest", "extra-file"),
+    ("v2", "manifest.json", damage_manifest, "unreadable manifest (", "damaged-manifest"),
+    ("v1", "manifest.json", remove, "manifest missing", "removed-manifest"),
+]
+
+
+@pytest.mark.parametrize(
+    ("version", "pattern", "tamper", "problem"),
+    [case[:4] for case in TAMPERING],
+    ids=[case[4] for case in TAMPERING],
+)
+def test_tampering_with_a_published_file_is_found_and_stops_the_next_release(
+    second: tuple[Path, Path],
+    tmp_path: Path,
+    version: str,
+    pattern: str,
+    tamper: Callable[[Path, str], Path],
+    problem: str,
+) -> None:
+    state, out = second[0], copy(second[1], tmp_path / "releases")
+    changed = tamper(out / QUARTER / version, pattern)
+    named = str(changed.relative_to(out))
+
+    verified = verify_cli(out)
+    release = release_cli(state, out)
+
+    assert verified.returncode == 1
+    assert f"{named}: " in verified.stdout and problem in verified.stdout
+    if version == "v1" and changed.name == "manifest.json":  # v2 was built on the v1 it had
+        assert "2023Q4/v2/manifest.json: " in verified.stdout and "broken link" in verified.stdout
+    assert release.returncode == 1 and named in release.stderr
+    assert "restore them from a backup" in release.stderr and "请先从备份恢复" in release.stderr
+    assert len(release.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+
+
+def test_a_release_removes_what_an_interrupted_release_left(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = copy(second[1], tmp_path / "releases")
+    leftover = out / QUARTER / ".v3-0a1b2c3d.partial"
+    leftover.mkdir()
+    (leftover / "kpis.json").write_text("{}", encoding="utf-8")
+
+    again = make_release(second[0], QUARTER, out)
+
+    assert (again.created, again.version) == (False, 2)
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+
+
+def test_verify_with_nothing_published_fails_naming_the_folder(tmp_path: Path) -> None:
+    verified = retention_cli("verify", "--out", str(tmp_path / "releases"))
+    assert verified.returncode == 1
+    assert f"{tmp_path / 'releases'}: 没有已发布的版本 / no published version" in verified.stdout
