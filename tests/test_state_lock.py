@@ -188,3 +188,18 @@ def test_the_dbt_build_tasks_refuse_while_a_command_holds_the_state(
         for task in writers:  # refused before Cosmos looks at anything but the task
             with pytest.raises(StateBusy, match=rf"retention ingest \(pid {holder.pid} on "):
                 task.execute({"task": task})
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "release", "rekey"])
+def test_a_mistyped_state_folder_is_named_and_not_created(command: str, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-state"
+    args = [command, "--state", str(missing)]
+    if command in {"validate", "release"}:
+        args += ["--quarter", "2023Q4"]
+    refused = retention_cli(*args)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"没有状态目录 {missing}：请检查 --state，或先运行 retention ingest。 / no state "
+        f"folder at {missing}: check --state, or run `retention ingest` first."
+    ]
+    assert not missing.exists()

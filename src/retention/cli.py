@@ -339,7 +339,23 @@ def _interrupt(signum: int, frame: object) -> None:
 def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextManager:
     if not getattr(args, "writes_state", False):
         return contextlib.nullcontext()
+    # Refusals that must leave no trace come before the lock, which creates the state folder.
+    if hasattr(args, "sample_key"):
+        pii.require_key()
+    if args.command not in STARTS_A_STATE and not args.state.is_dir():
+        raise StateMissing(
+            f"没有状态目录 {args.state}：请检查 --state，或先运行 retention ingest。 / no state "
+            f"folder at {args.state}: check --state, or run `retention ingest` first."
+        )
     return state_lock.hold(args.state, f"retention {args.command}", wait=args.wait)
+
+
+# The commands that may start from nothing; the others need the state an ingest made.
+STARTS_A_STATE = {"ingest", "run"}
+
+
+class StateMissing(RuntimeError):
+    """A command that reads the state was pointed at a folder that is not there."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -359,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _holding_the_state(args):
             return args.run(args)
-    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy) as refused:
+    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy, StateMissing) as refused:
         print(refused, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
