@@ -211,3 +211,12 @@ def assert_the_samples_2023q4(release: Path) -> None:
     assert value["graduate_intake_rank", "ytd"] == 3
     assert value["employment_subsidy_enterprise_times", "ytd"] == 1241
     assert value["internship_bases_active", "as_of"] == 130
+
+
+@pytest.fixture
+def receivers():
+    """A mail server and a DingTalk robot on loopback (tests/receivers.py), started."""
+    from receivers import DingTalkRobot, MailServer
+
+    with MailServer() as mail, DingTalkRobot() as robot:
+        yield mail, robot

@@ -60,6 +60,12 @@ def _substitute(value: str, dotenv: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}", one, str(value))
 
 
+def compose_environment(dotenv: dict[str, str], names: list[str] | None = None) -> dict[str, str]:
+    """The Airflow environment the compose file sets from this .env (or these of its names)."""
+    common = COMPOSE["x-airflow-common"]["environment"]
+    return {name: _substitute(common[name], dotenv) for name in names or common}
+
+
 @dataclass
 class Deployment:
     """One deployment: its own metadata database, Airflow home, landing, state and releases."""
@@ -70,6 +76,7 @@ class Deployment:
     port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     token: str = ""
+    settings: dict[str, str] = field(default_factory=dict)  # more of .env: notifications
 
     def __post_init__(self) -> None:
         self.database = f"retention_deploy_{secrets.token_hex(4)}"
@@ -93,14 +100,14 @@ class Deployment:
             "RETENTION_PII_KEY": secrets.token_urlsafe(32),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
             "AIRFLOW_EXECUTOR": self.executor,
+            **self.settings,
         }
 
     def environment(self) -> dict[str, str]:
         """The compose file's Airflow environment, its hosts and volumes mapped to this
         machine: the servers on loopback, the repository's folders, this deployment's data."""
         dotenv = self.dotenv()
-        common = COMPOSE["x-airflow-common"]["environment"]
-        env = {name: _substitute(value, dotenv) for name, value in common.items()}
+        env = compose_environment(dotenv)
         postgres = f"postgresql+psycopg2://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{self.database}"
         env.update(
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgres,

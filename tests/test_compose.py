@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
+from deployment import compose_environment
 
 from retention.paths import PROJECT_ROOT
 
@@ -18,7 +20,16 @@ AIRFLOW_SERVICES = [
     "triggerer",
     "worker",
 ]
-SECRETS = ("PASSWORD", "FERNET", "JWT", "SECRET", "PII_KEY", "WEBHOOK")
+SECRETS = ("PASSWORD", "FERNET", "JWT", "SECRET", "PII_KEY", "TOKEN", "AIRFLOW_CONN_")
+
+
+def env_example() -> dict[str, str]:
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    return dict(
+        line.split("=", 1)
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    )
 
 
 def test_the_services_of_a_deployment_are_there() -> None:
@@ -62,17 +73,51 @@ def test_no_secret_is_written_in_the_compose_file() -> None:
 
 
 def test_env_example_lists_every_secret_empty_and_env_is_not_committed() -> None:
-    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
-    values = dict(
-        line.split("=", 1)
-        for line in example.splitlines()
-        if "=" in line and not line.startswith("#")
-    )
-    for key in (
+    values = env_example()
+    secret = [key for key in values if any(word in key for word in SECRETS)]
+    assert {
         "POSTGRES_PASSWORD",
         "AIRFLOW_FERNET_KEY",
         "AIRFLOW_JWT_SECRET",
         "RETENTION_PII_KEY",
-    ):
+        "SMTP_PASSWORD",
+        "DINGTALK_ACCESS_TOKEN",
+        "DINGTALK_SECRET",
+    } <= set(secret)
+    for key in secret:
         assert values[key] == "", key
     assert ".env" in (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+def test_env_example_names_every_variable_the_compose_file_reads() -> None:
+    text = (PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    read = set(re.findall(r"(?<!\$)\$\{(\w+)", text))
+    assert read - set(env_example()) == set()
+
+
+def test_the_notification_connections_are_built_from_env() -> None:
+    """.env.example as an operator fills it in, with the characters a password may hold."""
+    dotenv = env_example() | {
+        "SMTP_HOST": "smtp.example.org",
+        "SMTP_USER": "retention@example.org",
+        "SMTP_PASSWORD": "p@ss:w/rd%?#&{}'",
+        "SMTP_FROM": "retention@example.org",
+        "DINGTALK_ACCESS_TOKEN": "0123abcd",
+        "DINGTALK_SECRET": "SEC0123abcd",
+    }
+    names = ["AIRFLOW_CONN_SMTP_DEFAULT", "AIRFLOW_CONN_DINGDING_DEFAULT"]
+    smtp, dingding = (json.loads(v) for v in compose_environment(dotenv, names).values())
+    assert (smtp["conn_type"], smtp["host"], smtp["port"]) == ("smtp", "smtp.example.org", "465")
+    assert (smtp["login"], smtp["password"]) == ("retention@example.org", "p@ss:w/rd%?#&{}'")
+    # SSL on 465, as .env.example says: booleans, which the provider reads as such
+    assert smtp["extra"] == {
+        "from_email": "retention@example.org",
+        "disable_ssl": False,
+        "disable_tls": True,
+    }
+    assert dingding == {
+        "conn_type": "dingding",
+        "host": "https://oapi.dingtalk.com",
+        "password": "0123abcd",
+        "extra": {"secret": "SEC0123abcd"},
+    }

@@ -30,10 +30,12 @@ def _needs(*servers: tuple[str, int]) -> None:
 
 
 @pytest.fixture
-def deployment(request, tmp_path: Path):
+def deployment(request, tmp_path: Path, receivers):
     executor, workers = request.param
     _needs(POSTGRES, *([REDIS] if workers else []))
-    running = Deployment(tmp_path, executor=executor, workers=workers)
+    mail, robot = receivers  # .env with notifications to these, on loopback
+    settings = mail.settings("leadership@example.org") | robot.settings()
+    running = Deployment(tmp_path, executor=executor, workers=workers, settings=settings)
     try:
         running.start()
         running.wait_for_dags({*INGEST_DAGS, "quarterly_release"})
@@ -124,7 +126,9 @@ def _screenshot(deployment: Deployment, path: Path) -> str:
 
 
 @pytest.mark.parametrize("deployment", [("LocalExecutor", 0)], indirect=True, ids=["local"])
-def test_a_deployment_releases_two_quarters_started_together(deployment: Deployment) -> None:
+def test_a_deployment_releases_two_quarters_started_together(
+    deployment: Deployment, receivers
+) -> None:
     runs = _ingest(deployment)
     releases = [
         ("quarterly_release", deployment.trigger("quarterly_release", {"quarter": quarter}))
@@ -133,6 +137,11 @@ def test_a_deployment_releases_two_quarters_started_together(deployment: Deploym
     _all_succeed(deployment, releases)
 
     assert _releases(deployment) == ["2023Q3/v1", "2023Q4/v1"]
+    # each release announced by email and by the signed DingTalk robot
+    mail, robot = receivers
+    for announced in (mail.subjects(), robot.texts()):
+        for quarter in ("2023Q3", "2023Q4"):
+            assert any(f"{quarter} v1 已发布（正式）" in m for m in announced), (quarter, announced)
     assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
     _assert_verified(deployment)
     _assert_one_at_a_time(_warehouse_tasks(deployment, runs + releases))
