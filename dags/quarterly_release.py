@@ -1,8 +1,9 @@
 """Quarterly release: the leadership pack of the quarter just ended.
 
 Runs in Asia/Shanghai on the day after the quarter's last submission deadline (from the
-submission calendar in seeds/reference): completeness → dbt build (through Cosmos: one dbt
-invocation, a task per model showing its result) → quality gate → leadership approval →
+submission calendar in seeds/reference): completeness (from the ledger, before any build: a
+quarter not ready stops the run here, naming its missing feeds) → dbt build (through Cosmos: one
+dbt invocation, a task per model showing its result) → quality gate → leadership approval →
 release → notification (email and DingTalk, where configured); a failed step notifies too,
 naming itself and why. Every step is keyed by the quarter and safe to run again; every task
 that opens the warehouse takes the warehouse pool's only slot.

@@ -95,8 +95,8 @@ def test_rekey_gives_the_person_keys_of_a_fresh_load_under_the_new_key(
     state, fresh = tmp_path / "state", tmp_path / "fresh"
     ingest(landing, state)
     ledger_sql = (
-        "select submission_id, ingested_at, landing_path, file_sha256, status, rows_loaded "
-        "from ledger.submissions order by submission_id"
+        "select submission_id, ingested_at, seen_on, landing_path, file_sha256, status, "
+        "rows_loaded from ledger.submissions order by submission_id"
     )
     history = query(state, ledger_sql)
     rows_sql = "select person_key, id_masked, record_id, quarter from raw.graduate_intake"

@@ -140,7 +140,7 @@ def test_a_partial_build_after_the_full_one_needs_a_full_build_again(
     second: tuple[Path, Path], tmp_path: Path
 ) -> None:
     state, out = copy(second[0], tmp_path / "state"), copy(second[1], tmp_path / "releases")
-    run_dbt(state, "build", "--select", "+int_feed_deliveries")  # the DAG's completeness step
+    run_dbt(state, "build", "--select", "+int_feed_deliveries")  # a partial build by hand
 
     with pytest.raises(ReleaseRefused, match="built only part of the project: run `retention bu"):
         make_release(state, QUARTER, out)

@@ -24,7 +24,7 @@ from retention.state_files import owner_only, private_dir
 OLD_KEY_ENV = "RETENTION_PII_KEY_OLD"
 HISTORY = (
     "select submission_id, ingested_at, landing_path, file_sha256, archive_path, status, "
-    "reason from ledger.submissions order by submission_id"
+    "reason, seen_on from ledger.submissions order by submission_id"
 )
 
 
@@ -60,7 +60,7 @@ def rekey(state: Path) -> int:
 def _replay(state: Path, history: list[tuple], old: bytes, work: Path) -> Path:
     """Each submission, alone in a private landing folder, loaded into a fresh state."""
     landing, fresh = private_dir(work / "landing"), work / "state"
-    for _, _, landing_path, _, archive_path, _, _ in history:
+    for _, _, landing_path, _, archive_path, *_ in history:
         clear = landing / landing_path
         private_dir(clear.parent)
         vault.reveal_to(state / archive_path, old, clear)
@@ -90,17 +90,20 @@ def _compare(history: list[tuple], fresh: Path) -> None:
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, fresh: Path, history: list[tuple]) -> None:
     """raw.* and ledger.* from the fresh warehouse, in one transaction; the ledger keeps its
-    submission ids and the times the files were first ingested."""
+    submission ids, the times the files were first ingested and the days they were first seen
+    (the replay sees every file today)."""
     con.execute(f"attach '{warehouse_path(fresh)}' as fresh (read_only)")
     try:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where database_name = 'fresh' and schema_name in ('raw', 'ledger')"
         ).fetchall()
-        con.execute("create temp table first_ingest (n bigint, id bigint, first_at timestamp)")
+        con.execute(
+            "create temp table first_ingest (n bigint, id bigint, first_at timestamp, seen date)"
+        )
         con.executemany(
-            "insert into first_ingest values (?, ?, ?)",
-            [(n, row[0], row[1]) for n, row in enumerate(history, start=1)],
+            "insert into first_ingest values (?, ?, ?, ?)",
+            [(n, row[0], row[1], row[7]) for n, row in enumerate(history, start=1)],
         )
         con.execute("begin transaction")
         try:
@@ -111,8 +114,9 @@ def _replace_tables(con: duckdb.DuckDBPyConnection, fresh: Path, history: list[t
                 source = f"fresh.{name}"
                 if name == "ledger.submissions":
                     source = (
-                        "(select f.* exclude (submission_id, ingested_at, n), "
-                        "o.id as submission_id, o.first_at as ingested_at from (select *, "
+                        "(select f.* exclude (submission_id, ingested_at, seen_on, n), "
+                        "o.id as submission_id, o.first_at as ingested_at, o.seen as seen_on "
+                        "from (select *, "
                         "row_number() over (order by submission_id) as n "
                         "from fresh.ledger.submissions) f join first_ingest o using (n))"
                     )

@@ -1,4 +1,7 @@
--- One row per quarter and expected feed: whether its submission arrived, and whether late.
+-- One row per quarter and expected feed: whether it was delivered and whether on time, judged
+-- here only (contract/feeds.md, "Delivery date"): the first version's delivery date against
+-- the submission calendar's deadline. A delivery whose date nobody recorded (a first load of
+-- history) is unknown, never late.
 with quarters as (
     select * from {{ ref('int_quarters') }}
 ),
@@ -7,25 +10,13 @@ calendar as (
     select * from {{ ref('submission_calendar') }}
 ),
 
-submissions as (
-    select * from {{ ref('stg_ledger__submissions') }}
-),
-
-loaded as (
-    select
-        feed,
-        submission_quarter as quarter,
-        min(ingested_at) as first_loaded_at,
-        max(submission_version) as latest_version
-    from submissions
-    where submission_status in ('loaded', 'superseded') and not is_baseline
-    group by feed, submission_quarter
+deliveries as (
+    select * from {{ ref('stg_ledger__deliveries') }}
 ),
 
 expected as (
     select
         quarters.quarter,
-        quarters.quarter_end,
         calendar.feed,
         calendar.department,
         cast(quarters.quarter_end + to_days(calendar.due_days_after_quarter_end) as date) as due_on
@@ -39,13 +30,20 @@ final as (
         expected.feed,
         expected.department,
         expected.due_on,
-        loaded.first_loaded_at,
-        loaded.latest_version,
-        loaded.feed is not null as is_delivered,
-        coalesce(cast(loaded.first_loaded_at as date) > expected.due_on, false) as is_late
+        deliveries.delivered_on,
+        deliveries.delivered_on_from,
+        deliveries.first_version,
+        deliveries.latest_version,
+        deliveries.feed is not null as is_delivered,
+        case
+            when deliveries.feed is null then 'missing'
+            when deliveries.delivered_on is null then 'unknown'
+            when deliveries.delivered_on > expected.due_on then 'late'
+            else 'on_time'
+        end as delivery_status
     from expected
-    left join loaded
-        on expected.feed = loaded.feed and expected.quarter = loaded.quarter
+    left join deliveries
+        on expected.feed = deliveries.feed and expected.quarter = deliveries.submission_quarter
 )
 
 select * from final

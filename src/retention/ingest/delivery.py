@@ -8,6 +8,7 @@ and parsed are the same bytes, whatever the department does to the file meanwhil
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -29,6 +30,9 @@ class Delivered:
     relative: str  # to the landing folder, with forward slashes
     department: str
     problem: str | None = None  # why it is not a delivery (not_a_file), in English
+    # The day a run saw it in a folder that an earlier run had read (None: a first load of the
+    # department's history, whose delivery nobody saw); ingest sets it.
+    seen_on: dt.date | None = None
 
 
 def _ignored(name: str) -> bool:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from retention.contract import LINEAGE_COLUMNS, Feed
+from retention.orchestration.settings import TIMEZONE
 from retention.warehouse import one
 
 DDL = """
@@ -52,6 +54,7 @@ alter table ledger.submissions add column if not exists lines_total bigint;
 alter table ledger.submissions add column if not exists lines_in_cells bigint;
 alter table ledger.submissions add column if not exists ignored_sheets varchar[];
 alter table ledger.submissions add column if not exists declared_on date;
+alter table ledger.submissions add column if not exists seen_on date;
 create table if not exists ledger.rejected_rows (
     file_sha256 varchar,
     feed varchar,
@@ -64,6 +67,40 @@ create table if not exists ledger.rejected_rows (
     value_shown varchar,
     message varchar
 );
+-- What counts as delivered, in one place (contract/feeds.md): one row per feed and quarter
+-- that a regular file (not a baseline) delivered, loaded then or replaced since. The first
+-- version is the delivery; its date is the 填报日期 of a title row, else the day the file was
+-- first seen, else unknown (null): a first load of history nobody watched arrive. The
+-- completeness check reads this view before any build; dbt's int_feed_deliveries reads it to
+-- judge each delivery against the submission calendar.
+create or replace view ledger.deliveries as
+with delivered as (
+    select
+        department,
+        feed,
+        quarter,
+        version,
+        declared_on,
+        seen_on,
+        max(version) over (partition by feed, quarter) as latest_version,
+        row_number() over (partition by feed, quarter order by version, submission_id) as nth
+    from ledger.submissions
+    where status in ('loaded', 'superseded') and not is_baseline
+)
+select
+    department,
+    feed,
+    quarter,
+    version as first_version,
+    latest_version,
+    coalesce(declared_on, seen_on) as delivered_on,
+    case
+        when declared_on is not null then 'declared'
+        when seen_on is not null then 'first_seen'
+        else 'unknown'
+    end as delivered_on_from
+from delivered
+where nth = 1;
 """
 
 
@@ -99,6 +136,7 @@ class Entry:
     lines_in_cells: int | None = None
     ignored_sheets: list[str] = field(default_factory=list)
     declared_on: str | None = None  # the 填报日期 a title row states
+    seen_on: dt.date | None = None  # the day the file was first seen (None: nobody watched)
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,6 +169,20 @@ def record(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
         f"insert into ledger.submissions ({names}) values ({', '.join('?' * len(values))})",
         list(values.values()),
     )
+
+
+def watched_departments(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Departments whose folder an earlier run has read: a file of theirs found now arrived
+    since, and the day it is first seen is its delivery date. A department's first run (the
+    warehouse's first load, a restore into a new state) finds history whose delivery nobody
+    recorded."""
+    rows = con.execute("select distinct department from ledger.submissions").fetchall()
+    return frozenset(department for (department,) in rows)
+
+
+def today() -> dt.date:
+    """Today in Cixi, where the submission deadlines fall."""
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def seen_before(con: duckdb.DuckDBPyConnection, landing_path: str, sha256: str) -> bool:

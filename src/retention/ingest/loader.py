@@ -12,7 +12,7 @@ import errno
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -121,10 +121,13 @@ def ingest(
         for feed in contract.feeds.values():  # every raw table exists, delivered or not yet
             ledger.ensure_feed_table(con, feed)
         results = []
+        watched = ledger.watched_departments(con)
         with Sandbox() as sandbox:
             for item in delivered_files(landing):
                 if departments and item.department not in departments:
                     continue
+                if item.department in watched:
+                    item = replace(item, seen_on=ledger.today())
                 if on_file:
                     on_file(item.path, 0 if item.problem else item.path.lstat().st_size)
                 started = time.perf_counter()
@@ -264,6 +267,7 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
         is_baseline=name.is_baseline if name else None,
         file_format=name.extension if name else path.suffix.lstrip("."),
         archive_path=str(archive.relative_to(state)),
+        seen_on=item.seen_on,
     )
     try:
         feed = _feed_for(contract, name, department)

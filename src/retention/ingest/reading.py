@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import os
 import re
@@ -111,9 +112,18 @@ def _title_facts(rows: list[tuple[int, list]], header_line: int) -> tuple[int, i
     for cells in titles:
         for cell in cells:
             if match := DECLARED.search(str(cell or "")):
-                year, month, day = (int(g) for g in match.groups())
-                declared = f"{year:04d}-{month:02d}-{day:02d}"
+                declared = _calendar_date(*(int(g) for g in match.groups())) or declared
     return len(titles), len(above) - len(titles), declared
+
+
+def _calendar_date(year: int, month: int, day: int) -> str | None:
+    """The date ISO-formatted, or None for a slip such as 2024年2月30日: a title row is not
+    data, so an impossible 填报日期 is passed over (the day the file is first seen stands) rather
+    than refusing the file."""
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _check_width(spec: Spec, header: list[str], limits: Limits) -> None:

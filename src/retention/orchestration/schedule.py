@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
+from retention.completeness import submission_calendar
 from retention.ingest.naming import Quarter
-from retention.paths import REFERENCE_DIR
 
 
 def last_due_days() -> int:
     """The latest deadline of the submission calendar, in days after the quarter's end."""
-    with (REFERENCE_DIR / "submission_calendar.csv").open(encoding="utf-8") as fh:
-        return max(int(row["due_days_after_quarter_end"]) for row in csv.DictReader(fh))
+    return max(deadline.days_after_quarter_end for deadline in submission_calendar())
 
 
 def release_cron(hour: int = 2) -> str:

@@ -50,22 +50,13 @@ def ingest_department(department: str) -> dict[str, list[str]]:
 
 
 @writes_state
-def completeness(quarter: str) -> dict[str, list[str]]:
-    """Which expected submissions of the quarter are missing or arrived late."""
-    from retention import warehouse
-    from retention.build import run_dbt
+def completeness(quarter: str) -> dict:
+    """The quarter's missing feeds by department and whether its release will be final or
+    provisional; QuarterNotReady (a deterministic refusal) before any build when the quarter has
+    not ended, its feeds are still due, it is before the data or nothing was delivered."""
+    from retention.completeness import check
 
-    run_dbt(settings.state(), "build", "--select", "+int_feed_deliveries")
-    with warehouse.connect(settings.state(), read_only=True) as con:
-        rows = con.execute(
-            "select feed, is_delivered, is_late from intermediate.int_feed_deliveries "
-            "where quarter = ? order by feed",
-            [quarter],
-        ).fetchall()
-    return {
-        "missing": [feed for feed, delivered, _ in rows if not delivered],
-        "late": [feed for feed, delivered, late in rows if delivered and late],
-    }
+    return check(settings.state(), quarter).as_json()
 
 
 @writes_state

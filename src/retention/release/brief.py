@@ -88,7 +88,16 @@ def render_html(data: PackData) -> str:
         cards=_cards(data),
         paragraphs=paragraphs(data),
         charts=all_charts(data),
-        deliveries=[dict(d, rejected=rejected.get(d["feed"], 0)) for d in data.deliveries],
+        deliveries=[
+            dict(
+                d,
+                delivered_on=fmt.delivered_on(d),
+                status=fmt.DELIVERY_STATUS[d["delivery_status"]],
+                rejected=rejected.get(d["feed"], 0),
+            )
+            for d in data.deliveries
+        ],
+        delivery_note=fmt.DELIVERY_NOTE,
         gate_run_id=data.gate_run["run_id"],
         checks={k: outcome.get(k, 0) for k in ("passed", "failed", "not_run")},
         warnings=[c for c in data.checks if c["success"] is False],

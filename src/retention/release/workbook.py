@@ -9,7 +9,12 @@ from typing import Any
 
 import xlsxwriter
 
-from retention.release.formatting import MEASURE_WORDS
+from retention.release.formatting import (
+    DELIVERY_NOTE,
+    DELIVERY_STATUS,
+    MEASURE_WORDS,
+    delivered_on,
+)
 from retention.release.pack_data import PackData
 
 TITLE = "慈溪市高校毕业生留慈工作指标（{label}）"
@@ -392,15 +397,15 @@ def _trend_sheet(
 
 def _quality(book: Book, data: PackData) -> None:
     sheet = book.sheet(
-        "数据质量", f"数据质量（{quarter_label(data.quarter)}）", [16, 26, 12, 12, 10, 10, 40]
+        "数据质量", f"数据质量（{quarter_label(data.quarter)}）", [16, 26, 12, 22, 16, 10, 40]
     )
     rows = [
         [
             d["department"],
             d["feed"],
             str(d["due_on"]),
-            "已报送" if d["is_delivered"] else "未报送",
-            "逾期" if d["is_late"] else "",
+            delivered_on(d),
+            DELIVERY_STATUS[d["delivery_status"]],
             d["latest_version"],
             "",
         ]
@@ -409,10 +414,12 @@ def _quality(book: Book, data: PackData) -> None:
     row = book.table(
         sheet,
         2,
-        ["部门", "数据项", "报送截止", "报送情况", "是否逾期", "版本", ""],
+        ["部门", "数据项", "报送截止", "报送日期", "报送情况", "版本", ""],
         rows,
         [book.text] * 7,
     )
+    sheet.write(row - 1, 0, DELIVERY_NOTE, book.note)
+    row += 1
     sheet.freeze_panes(3, 0)
     sheet.write(row, 0, "被拒行（按数据项和原因）", book.title)
     rejected = [

@@ -42,6 +42,7 @@ class Reference:
     sections: tuple[str, ...]
     catalogue: tuple[SubsidyStandard, ...]
     targets: dict[int, int]  # year -> Cixi's annual intake target
+    due_days: dict[str, int]  # feed -> its deadline, in days after the quarter's end
 
     def standards(self, item: str) -> list[SubsidyStandard]:
         return [s for s in self.catalogue if s.item == item]
@@ -87,5 +88,9 @@ def reference(reference_dir: Path = REFERENCE_DIR) -> Reference:
         catalogue=catalogue,
         targets={
             int(r["year"]): int(r["annual_target"]) for r in _rows("intake_targets", reference_dir)
+        },
+        due_days={
+            r["feed"]: int(r["due_days_after_quarter_end"])
+            for r in _rows("submission_calendar", reference_dir)
         },
     )

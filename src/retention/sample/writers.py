@@ -45,6 +45,7 @@ class Style:
     titles: tuple[str, ...] = ()  # rows above the header
     pad_titles: bool = False  # Excel-saved CSV pads every row with empty cells to full width
     blank_after_titles: bool = False  # an empty row between the titles and the header
+    declared: str = ""  # 填报日期：…, at the right end of the last title row (of two or more)
     total: bool = False  # a last 合计 row
     serial: bool = False  # a leading 序号 column (not in the contract: ignored by the loader)
     author: str = ""  # xlsx document properties
@@ -138,6 +139,15 @@ def headers(feed: Feed, style: Style) -> list[str]:
     return ([SERIAL_HEADER] if style.serial else []) + names
 
 
+def _title_rows(style: Style, width: int) -> list[list[str]]:
+    """The title rows as cells, full width: each title in the first cell, and the 填报日期 in
+    the last cell of the last row, where a form puts it beside 填报单位."""
+    rows = [[title] + [""] * (width - 1) for title in style.titles]
+    if style.declared:  # never on the first row: Excel merges it across the table
+        rows[-1][-1] = style.declared
+    return rows
+
+
 def _totals(feed: Feed, rows: Rows) -> dict[str, int]:
     """Exact totals of the int and yuan columns (yuan in cents)."""
     return {c.name: int(rows[c.name].sum()) for c in feed.columns if c.type in {"int", "yuan"}}
@@ -173,8 +183,8 @@ def _write_csv(path: Path, feed: Feed, rows: Rows, style: Style) -> None:
         columns.insert(0, [str(i) for i in range(1, n + 1)])
     with path.open("w", encoding=style.encoding, newline="") as fh:
         writer = csv.writer(fh, lineterminator=style.newline)
-        for title in style.titles:
-            writer.writerow([title] + [""] * (width - 1) if style.pad_titles else [title])
+        for row in _title_rows(style, width):
+            writer.writerow(row if style.pad_titles else [cell for cell in row if cell])
         if style.blank_after_titles:
             fh.write(style.newline)
         writer.writerow(head)
@@ -227,11 +237,13 @@ def _write_xlsx(
         ws.set_column(i, i, max(8, min(36, 2 * len(h) + 4)))
 
     r = 0
-    for i, title in enumerate(style.titles):
+    for i, cells in enumerate(_title_rows(style, width)):
         if i == 0 and width > 1:
-            ws.merge_range(r, 0, r, width - 1, title, f_title)
+            ws.merge_range(r, 0, r, width - 1, cells[0], f_title)
         else:
-            ws.write_string(r, 0, title)
+            for col, text in enumerate(cells):
+                if text:
+                    ws.write_string(r, col, text)
         r += 1
     r += style.blank_after_titles
     for i, h in enumerate(head):
