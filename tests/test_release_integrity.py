@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import stat
@@ -461,3 +462,66 @@ def test_a_release_into_a_folder_another_release_is_writing_waits_for_it(
     assert waiting.returncode == 0, stderr
     assert stdout.startswith("released 2023Q4 v2 (final)")
     assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+
+
+@pytest.mark.parametrize("room", [20_000, 100_000], ids=["at-the-workbook", "at-the-pdf"])
+def test_a_disk_filling_up_during_a_release_gives_one_line_and_publishes_nothing(
+    second: tuple[Path, Path], tmp_path: Path, room: int
+) -> None:
+    """A file size limit stands in for a full disk: the write fails the same way (EFBIG
+    instead of ENOSPC), after some of the pack is written (kpis.json is 10 kB, the workbook
+    40 kB, the PDF 400 kB)."""
+    out = tmp_path / "releases"
+    command = [sys.executable, "-m", "retention.cli", "release", "--quarter", QUARTER]
+    command += ["--state", str(second[0]), "--out", str(out)]
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, resource.RLIM_INFINITY))
+
+    full = subprocess.run(command, capture_output=True, text=True, preexec_fn=small_disk)
+
+    assert full.returncode == 1
+    assert full.stderr.strip().splitlines() == [
+        "retention release 未能完成（File too large），请处理后重新运行 / retention release "
+        "could not finish: File too large; deal with that and run it again (-v shows where it "
+        "stopped)"
+    ]
+    assert list((out / QUARTER).iterdir()) == []
+    assert release_cli(second[0], out).returncode == 0
+
+
+def test_a_mistyped_state_or_quarter_gets_one_line_and_makes_no_folder(tmp_path: Path) -> None:
+    typo = tmp_path / "stat"
+    release = release_cli(typo, tmp_path / "releases")
+    validate = retention_cli("validate", "--quarter", QUARTER, "--state", str(typo))
+    quarter = retention_cli("verify", "--quarter", "2023Q5", "--out", str(tmp_path))
+
+    for refused in (release, validate):
+        assert refused.returncode == 2
+        assert refused.stderr.strip().splitlines() == [
+            f"{typo} 中没有仓库：请检查 --state，或先运行 `retention ingest` / there is no "
+            f"warehouse in {typo}: check --state, or run `retention ingest` first"
+        ]
+    assert not typo.exists()
+    assert quarter.returncode == 2
+    assert quarter.stderr.strip().splitlines()[-1] == (
+        "retention verify: error: argument --quarter: 不是季度：'2023Q5'，应写作如 2023Q4 / "
+        "not a quarter: '2023Q5', write it like 2023Q4"
+    )
+
+
+def test_a_build_stopped_with_sigterm_says_it_was_interrupted(resent: Path, tmp_path: Path) -> None:
+    """How Airflow and systemd stop a command; dbt catches the interrupt and reports a failed
+    run, which must not read as a failed model."""
+    state = copy(resent, tmp_path / "state")
+    log = state / "dbt" / "logs" / "dbt.log"
+    start = log.stat().st_size
+    command = [sys.executable, "-m", "retention.cli", "build", "--state", str(state)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_line(log, start, "OK hook: cixi_retention.on-run-start", process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=300)
+
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("已中断")
+    assert "BuildFailed" not in stderr

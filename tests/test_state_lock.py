@@ -188,3 +188,25 @@ def test_the_dbt_build_tasks_refuse_while_a_command_holds_the_state(
         for task in writers:  # refused before Cosmos looks at anything but the task
             with pytest.raises(StateBusy, match=rf"retention ingest \(pid {holder.pid} on "):
                 task.execute({"task": task})
+
+
+def test_a_lock_file_made_a_folder_or_a_link_gets_one_line_and_nothing_outside_is_made(
+    landing: Path, state: Path, tmp_path: Path
+) -> None:
+    """A link is not followed: the lock would create its target wherever it points."""
+    write_csv(landing / GOOD, INTAKE_HEADER, [intake_row(1, "2023-08-01")])
+    state.mkdir()
+    (state / "state.lock").mkdir()
+    as_folder = retention_cli("ingest", "--landing", str(landing), "--state", str(state))
+    (state / "state.lock").rmdir()
+    elsewhere = tmp_path / "elsewhere" / "made-by-the-lock"
+    elsewhere.parent.mkdir()
+    (state / "state.lock").symlink_to(elsewhere)
+    as_link = retention_cli("ingest", "--landing", str(landing), "--state", str(state))
+
+    for refused, reason in ((as_folder, "Is a directory"), (as_link, "Too many levels")):
+        assert refused.returncode == 1
+        (line,) = refused.stderr.strip().splitlines()
+        assert line.startswith("retention ingest 未能完成（") and "could not finish: " in line
+        assert f"{state / 'state.lock'}: {reason}" in line
+    assert not elsewhere.exists()

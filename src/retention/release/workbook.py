@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from retention.release.formatting import MEASURE_WORDS
 from retention.release.pack_data import PackData
@@ -501,5 +502,8 @@ def write_workbook(data: PackData, path: Path) -> Path:
     )
     _quality(book, data)
     _definitions(book, data)
-    book.book.close()
+    try:
+        book.book.close()
+    except FileCreateError as error:  # the OSError (a full disk) it wraps says what went wrong
+        raise error.args[0] from None
     return path
