@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import INTAKE_HEADER, TEST_KEY, intake_row, query, resident_id, write_csv
+from conftest import (
+    INTAKE_HEADER,
+    TEST_KEY,
+    intake_row,
+    query,
+    resident_id,
+    retention_cli,
+    write_csv,
+)
 
 from retention import keyring, vault
 from retention.ingest.loader import ingest
@@ -242,3 +250,15 @@ def test_the_audit_command_lists_and_prints_the_delivered_file(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     again = cli("archive", "show", sha[:12], "--state", str(state), "--out", str(out))
     assert again.returncode != 0, "an audit copy never overwrites a file"
+
+
+def test_a_state_folder_made_read_only_on_purpose_stays_read_only(state: Path) -> None:
+    """Narrowing the folder to its owner must not give the owner back the write permission
+    someone took away to freeze the state (as root the command still writes; as its user it
+    cannot)."""
+    state.mkdir()
+    state.chmod(0o500)
+
+    retention_cli("build", "--state", str(state))
+
+    assert stat.S_IMODE(state.stat().st_mode) == 0o500
