@@ -525,3 +525,28 @@ def test_a_build_stopped_with_sigterm_says_it_was_interrupted(resent: Path, tmp_
     assert process.returncode == 130
     assert stderr.strip().splitlines()[-1].startswith("已中断")
     assert "BuildFailed" not in stderr
+
+
+def test_a_published_file_replaced_by_a_huge_one_is_reported_not_a_crash(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Hashed in blocks: a 1 GB file (sparse, written in an instant) checked by a verify
+    allowed half of that in memory."""
+    out = copy(second[1], tmp_path / "releases")
+    with writable(out / QUARTER / "v2" / "kpis.csv").open("wb") as fh:
+        fh.truncate(1 << 30)
+
+    def half_the_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 29, resource.RLIM_INFINITY))
+
+    verified = subprocess.run(
+        [sys.executable, "-m", "retention.cli", "verify", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=half_the_memory,
+    )
+
+    assert verified.returncode == 1, verified.stderr
+    assert verified.stdout.strip().splitlines() == [
+        "2023Q4/v2/kpis.csv: 内容已被改动 / altered: its SHA-256 is not the manifest's"
+    ]

@@ -129,7 +129,9 @@ def restatement(
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Read in blocks: a published file replaced by a huge one must not exhaust the memory."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def publish(staging: Path, target: Path) -> Path:
