@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from retention.ingest.loader import FileResult
+from retention.printable import printable
 
 STATUS_STYLE = {"loaded": "green", "refused": "bold red", "duplicate": "yellow"}
 
@@ -42,10 +43,8 @@ def progress_bar(landing: Path, enabled: bool) -> Iterator[Callable[[Path, int],
 
 def _plain(text: str, style: str = "") -> Text:
     """Text from the landing folder (a file name, a header quoted in a refusal) shown as it
-    is: `[red]` is not Rich markup, and a control character (an escape sequence would
-    drive the terminal) is shown as its escape."""
-    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-    return Text(shown, style=style)
+    is: `[red]` is not Rich markup, and a control character is shown as its escape."""
+    return Text(printable(text), style=style)
 
 
 def print_table(results: list[FileResult]) -> None:
