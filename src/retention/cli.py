@@ -59,8 +59,8 @@ def _build(args: argparse.Namespace) -> int:
     try:
         nodes = build(args.state)
     except BuildFailed as failed:
-        if _stopped.is_set():  # dbt catches the interrupt itself and reports a failed run
-            raise KeyboardInterrupt from None
+        if _stopped.is_set():  # dbt caught the interrupt and reports a failed run
+            raise
         log = args.state / "dbt" / "logs" / "dbt.log"
         print(
             f"dbt 构建失败，详见 {log}，改正后请重新运行 `retention build` / {failed}; see {log}, "
@@ -353,8 +353,8 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-# Set by SIGTERM and Ctrl-C: a library that catches the interrupt (dbt does) still reports a
-# failure, which is then told as the interruption it was.
+# Set by SIGTERM and Ctrl-C: a library that catches the interrupt (dbt, DuckDB) reports an
+# error of its own, which is then told as the interruption it was.
 _stopped = threading.Event()
 
 
@@ -402,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_no_warehouse(args.state), file=sys.stderr)
         return 2
     try:
+        if args.command in {"ingest", "run", "rekey"}:
+            pii.require_key()  # no key, nothing done: not even the state folder the lock makes
         with _holding_the_state(args):
             if needs_a_warehouse and not warehouse_path(args.state).exists():
                 print(_no_warehouse(args.state), file=sys.stderr)
@@ -410,7 +412,14 @@ def main(argv: list[str] | None = None) -> int:
     except (pii.KeyRefused, IngestStopped, state_lock.StateBusy) as refused:
         print(refused, file=sys.stderr)
         return 2
-    except OSError as error:  # a full disk, a folder not writable, a lock file made a folder
+    except KeyboardInterrupt:
+        return _interrupted()
+    except Exception as error:
+        if _stopped.is_set():  # a library caught the interrupt and raised its own error
+            return _interrupted()  # (DuckDB: "Query interrupted", dbt: a failed run)
+        if not isinstance(error, OSError):
+            raise
+        # a full disk, a folder not writable, a lock file made a folder
         logging.getLogger(__name__).info("%s stopped", args.command, exc_info=True)
         where = f"{error.filename}: " if error.filename else ""
         reason = error.strerror or str(error)
@@ -421,13 +430,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
-        print(
-            "已中断：已完成的文件保持不变，未完成的文件下次运行时重新读取 / interrupted: what "
-            "was finished stays, what was not is read again on the next run",
-            file=sys.stderr,
-        )
-        return 130
+
+
+def _interrupted() -> int:
+    print(
+        "已中断：已完成的文件保持不变，未完成的文件下次运行时重新读取 / interrupted: what "
+        "was finished stays, what was not is read again on the next run",
+        file=sys.stderr,
+    )
+    return 130
 
 
 if __name__ == "__main__":
