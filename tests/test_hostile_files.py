@@ -454,3 +454,21 @@ def test_a_second_ingest_waits_its_turn_and_sigterm_stops_cleanly(landing, tmp_p
     assert query(state, "select count(*) from ledger.submissions where status = 'refused'") == [
         (0,)
     ]
+
+
+def test_a_file_name_with_markup_or_a_terminal_escape_is_printed_as_it_is(
+    landing: Path, state: Path
+) -> None:
+    """The summary is drawn with Rich: `[bold]` in a name was read as markup (and vanished),
+    and an ESC reached the terminal, which obeys it."""
+    from conftest import retention_cli
+
+    name = "[bold]graduate_intake\x1b]0;pwned\x07.csv"
+    (landing / "hrss").mkdir()
+    (landing / "hrss" / name).write_text("a,b\n", encoding="utf-8")
+
+    done = retention_cli("ingest", "--landing", str(landing), "--state", str(state))
+
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    shown = "hrss/[bold]graduate_intake\\x1b]0;pwned\\x07.csv"
+    assert f"{shown}: " in done.stdout  # the refusal, on one line of its own

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import markupsafe
 import openpyxl
 import pytest
-from conftest import query, resend_without
+from conftest import query, resend_without, retention_cli
 from pypdf import PdfReader
 
 from retention.build import build
@@ -229,3 +229,30 @@ def test_kpis_csv_holds_numbers_and_catalogue_text_only(gated: Path, tmp_path: P
         return True
 
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@") and not number(c)]
+
+
+def test_control_characters_in_data_reach_no_terminal_or_log(built: Path, tmp_path: Path) -> None:
+    """`retention validate` prints the findings, which quote delivered values; so do the
+    Airflow log and the failure notification. An escape sequence in a region name would set
+    the title of, or clear, the terminal that shows it."""
+    state = tmp_path / "state"
+    shutil.copytree(built, state)
+    (source,) = SAMPLE_LANDING.glob(f"hrss/district_intake_{QUARTER}.*")
+    target = tmp_path / "landing" / f"hrss/district_intake_{QUARTER}_v2.csv"
+    named = "\x1b]0;pwned\x07\x1b[2J"
+
+    def rename(i: int, row: list[str], header: list[str]) -> list[str]:
+        if i == 0:
+            row[header.index("区划名称")] = named
+        return row
+
+    resend_without(source, target, {"区划代码"}, rename)
+    ingest(tmp_path / "landing", state)
+    build(state)
+
+    validate = retention_cli("validate", "--quarter", QUARTER, "--state", str(state))
+
+    assert validate.returncode == 1
+    (finding,) = [line for line in validate.stdout.splitlines() if NAME_CHECK in line]
+    assert "delivered_name=\\x1b]0;pwned\\x07\\x1b[2J, " in finding
+    assert "\x1b" not in validate.stdout and "\x07" not in validate.stdout

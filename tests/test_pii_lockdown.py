@@ -11,13 +11,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import INTAKE_HEADER, TEST_KEY, intake_row, query, resident_id, write_csv
+from conftest import (
+    INTAKE_HEADER,
+    TEST_KEY,
+    intake_row,
+    query,
+    resident_id,
+    retention_cli,
+    write_csv,
+)
 
 from retention import keyring, vault
 from retention.ingest.loader import ingest
 from retention.pii import DEVELOPMENT_KEY, KEY_ENV, KeyRefused
 from retention.rekey import OLD_KEY_ENV, rekey
-from retention.state_lock import LOCK_NAME
 
 INTAKE = "hrss/graduate_intake_2023Q4.csv"
 
@@ -72,7 +79,11 @@ def test_a_load_under_another_key_is_refused_before_anything_is_written(
     write_csv(landing / INTAKE, INTAKE_HEADER, [intake_row(1)])
     ingest(landing, state)
     tables = query(state, "select * from raw.graduate_intake order by all")
-    files = sorted(p for p in state.rglob("*") if p.is_file())
+
+    def files() -> list[Path]:  # but the state lock's empty file, which the command takes first
+        return sorted(p for p in state.rglob("*") if p.is_file() and p.name != "state.lock")
+
+    before = files()
     write_csv(landing / "hrss/graduate_intake_2023Q4_v2.csv", INTAKE_HEADER, [intake_row(2)])
 
     monkeypatch.setenv(KEY_ENV, "another key")
@@ -83,9 +94,7 @@ def test_a_load_under_another_key_is_refused_before_anything_is_written(
 
     assert query(state, "select * from raw.graduate_intake order by all") == tables
     assert query(state, "select count(*) from ledger.submissions") == [(1,)]
-    # the state lock's file stays (it is the lock, not data), nothing else is new
-    after = sorted(p for p in state.rglob("*") if p.is_file() and p.name != LOCK_NAME)
-    assert after == files
+    assert files() == before
 
 
 def test_rekey_gives_the_person_keys_of_a_fresh_load_under_the_new_key(
@@ -95,8 +104,8 @@ def test_rekey_gives_the_person_keys_of_a_fresh_load_under_the_new_key(
     state, fresh = tmp_path / "state", tmp_path / "fresh"
     ingest(landing, state)
     ledger_sql = (
-        "select submission_id, ingested_at, seen_on, landing_path, file_sha256, status, "
-        "rows_loaded from ledger.submissions order by submission_id"
+        "select submission_id, ingested_at, landing_path, file_sha256, status, rows_loaded "
+        "from ledger.submissions order by submission_id"
     )
     history = query(state, ledger_sql)
     rows_sql = "select person_key, id_masked, record_id, quarter from raw.graduate_intake"
@@ -245,3 +254,15 @@ def test_the_audit_command_lists_and_prints_the_delivered_file(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     again = cli("archive", "show", sha[:12], "--state", str(state), "--out", str(out))
     assert again.returncode != 0, "an audit copy never overwrites a file"
+
+
+def test_a_state_folder_made_read_only_on_purpose_stays_read_only(state: Path) -> None:
+    """Narrowing the folder to its owner must not give the owner back the write permission
+    someone took away to freeze the state (as root the command still writes; as its user it
+    cannot)."""
+    state.mkdir()
+    state.chmod(0o500)
+
+    retention_cli("build", "--state", str(state))
+
+    assert stat.S_IMODE(state.stat().st_mode) == 0o500

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import stat
@@ -333,3 +334,219 @@ def test_verify_with_nothing_published_fails_naming_the_folder(tmp_path: Path) -
     verified = retention_cli("verify", "--out", str(tmp_path / "releases"))
     assert verified.returncode == 1
     assert f"{tmp_path / 'releases'}: 没有已发布的版本 / no published version" in verified.stdout
+
+
+def test_a_link_in_place_of_a_published_file_or_folder_does_not_verify(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The link points at an identical copy, but one that is not read-only and may change."""
+    out = copy(second[1], tmp_path / "releases")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    csv = writable(out / QUARTER / "v2" / "kpis.csv")
+    csv.rename(elsewhere / "kpis.csv")
+    csv.symlink_to(elsewhere / "kpis.csv")
+    v1 = writable(out / QUARTER / "v1")
+    shutil.copytree(v1, elsewhere / "v1")
+    v1.rename(tmp_path / "v1-moved-away")
+    v1.symlink_to(elsewhere / "v1")
+
+    verified = verify_cli(out)
+    release = release_cli(second[0], out)
+
+    assert verified.returncode == 1
+    assert "2023Q4/v2/kpis.csv: 是一个链接，不是发布的原件 / a link, not the published one" in (
+        verified.stdout
+    )
+    assert "2023Q4/v1: 是一个链接，不是发布的原件 / a link, not the published one" in (
+        verified.stdout
+    )
+    assert release.returncode == 1 and "restore them from a backup" in release.stderr
+
+
+def test_a_folder_named_like_a_version_but_not_written_so_is_no_version(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`v01` or `v١` (an Arabic-Indic one) is not v1 again: release writes v1, v2, ..."""
+    out = copy(second[1], tmp_path / "releases")
+    for name in ("v01", "v\u0661"):
+        (out / QUARTER / name).mkdir()
+
+    verified = verify_cli(out)
+
+    assert verified.returncode == 0, verified.stdout
+    assert "verified 2 version(s) of 1 quarter(s)" in verified.stdout
+
+
+def test_a_release_removes_a_leftover_sealed_link_or_file_but_nothing_it_points_to(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """What a release killed after sealing its staging folder leaves (read-only), and what
+    someone put under a staging name: a link to a folder and a plain file."""
+    out = copy(second[1], tmp_path / "releases")
+    sealed = out / QUARTER / ".v3-0a1b2c3d.partial"
+    sealed.mkdir()
+    (sealed / "kpis.json").write_text("{}", encoding="utf-8")
+    for path in (sealed / "kpis.json", sealed):
+        path.chmod(0o500)
+    target = tmp_path / "kept"
+    target.mkdir()
+    (target / "kpis.json").write_text("{}", encoding="utf-8")
+    (out / QUARTER / ".v3-1b2c3d4e.partial").symlink_to(target, target_is_directory=True)
+    (out / QUARTER / ".v3-2c3d4e5f.partial").write_text("", encoding="utf-8")
+
+    again = make_release(second[0], QUARTER, out)
+
+    assert (again.created, again.version) == (False, 2)
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+    assert (target / "kpis.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_an_older_state_folder_does_not_release_over_a_version_built_from_more(
+    first: tuple[Path, Path], second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`first`'s state never loaded the v2 file behind `second`'s v2: a v3 from it would put
+    back the figures v2 corrected (a backup restored, a second machine, a mistyped --state)."""
+    out = copy(second[1], tmp_path / "releases")
+
+    release = release_cli(first[0], out)
+
+    assert release.returncode == 1
+    assert len(release.stderr.strip().splitlines()) == 1
+    assert (
+        f"2023Q4 v2 was built from submissions this state folder has never loaded ({RESENT}): "
+        "release from the state folder that made v2, or ingest those files first"
+    ) in release.stderr
+    assert "请在发布 v2 的状态目录上发布" in release.stderr
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+
+
+RELEASE_HOLDER = """
+import sys
+from pathlib import Path
+from retention.release.versions import publishing
+with publishing(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_release_into_a_folder_another_release_is_writing_waits_for_it(
+    first: tuple[Path, Path], second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Two state folders, one releases folder: the state lock does not keep them apart. The
+    second release must neither take the first's staging folder for a leftover nor number its
+    version before the first has published."""
+    out = copy(first[1], tmp_path / "releases")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", RELEASE_HOLDER, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    staging = out / QUARTER / ".v2-0a1b2c3d.partial"  # the first release, still writing
+    staging.mkdir()
+    command = [sys.executable, "-m", "retention.cli", "release", "--quarter", QUARTER]
+    command += ["--state", str(second[0]), "--out", str(out)]
+    waiting = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        said = waiting.stderr.readline()
+        assert f"waiting for another release into {out} to finish" in said
+        assert staging.is_dir() and waiting.poll() is None
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    stdout, stderr = waiting.communicate(timeout=300)
+
+    assert waiting.returncode == 0, stderr
+    assert stdout.startswith("released 2023Q4 v2 (final)")
+    assert sorted(p.name for p in (out / QUARTER).iterdir()) == ["v1", "v2"]
+
+
+@pytest.mark.parametrize("room", [20_000, 100_000], ids=["at-the-workbook", "at-the-pdf"])
+def test_a_disk_filling_up_during_a_release_gives_one_line_and_publishes_nothing(
+    second: tuple[Path, Path], tmp_path: Path, room: int
+) -> None:
+    """A file size limit stands in for a full disk: the write fails the same way (EFBIG
+    instead of ENOSPC), after some of the pack is written (kpis.json is 10 kB, the workbook
+    40 kB, the PDF 400 kB)."""
+    out = tmp_path / "releases"
+    command = [sys.executable, "-m", "retention.cli", "release", "--quarter", QUARTER]
+    command += ["--state", str(second[0]), "--out", str(out)]
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (room, resource.RLIM_INFINITY))
+
+    full = subprocess.run(command, capture_output=True, text=True, preexec_fn=small_disk)
+
+    assert full.returncode == 1
+    assert full.stderr.strip().splitlines() == [
+        "retention release 未能完成（File too large），请处理后重新运行 / retention release "
+        "could not finish: File too large; deal with that and run it again (-v shows where it "
+        "stopped)"
+    ]
+    assert list((out / QUARTER).iterdir()) == []
+    assert release_cli(second[0], out).returncode == 0
+
+
+def test_a_mistyped_state_or_quarter_gets_one_line_and_makes_no_folder(tmp_path: Path) -> None:
+    typo = tmp_path / "stat"
+    release = release_cli(typo, tmp_path / "releases")
+    validate = retention_cli("validate", "--quarter", QUARTER, "--state", str(typo))
+    quarter = retention_cli("verify", "--quarter", "2023Q5", "--out", str(tmp_path))
+
+    for refused in (release, validate):
+        assert refused.returncode == 2
+        assert refused.stderr.strip().splitlines() == [
+            f"{typo} 中没有仓库：请检查 --state，或先运行 `retention ingest` / there is no "
+            f"warehouse in {typo}: check --state, or run `retention ingest` first"
+        ]
+    assert not typo.exists()
+    assert quarter.returncode == 2
+    assert quarter.stderr.strip().splitlines()[-1] == (
+        "retention verify: error: argument --quarter: 不是季度：'2023Q5'，应写作如 2023Q4 / "
+        "not a quarter: '2023Q5', write it like 2023Q4"
+    )
+
+
+def test_a_build_stopped_with_sigterm_says_it_was_interrupted(resent: Path, tmp_path: Path) -> None:
+    """How Airflow and systemd stop a command; dbt catches the interrupt and reports a failed
+    run, which must not read as a failed model."""
+    state = copy(resent, tmp_path / "state")
+    log = state / "dbt" / "logs" / "dbt.log"
+    start = log.stat().st_size
+    command = [sys.executable, "-m", "retention.cli", "build", "--state", str(state)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_line(log, start, "OK hook: cixi_retention.on-run-start", process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=300)
+
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1].startswith("已中断")
+    assert "BuildFailed" not in stderr
+
+
+def test_a_published_file_replaced_by_a_huge_one_is_reported_not_a_crash(
+    second: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Hashed in blocks: a 1 GB file (sparse, written in an instant) checked by a verify
+    allowed half of that in memory."""
+    out = copy(second[1], tmp_path / "releases")
+    with writable(out / QUARTER / "v2" / "kpis.csv").open("wb") as fh:
+        fh.truncate(1 << 30)
+
+    def half_the_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 29, resource.RLIM_INFINITY))
+
+    verified = subprocess.run(
+        [sys.executable, "-m", "retention.cli", "verify", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=half_the_memory,
+    )
+
+    assert verified.returncode == 1, verified.stderr
+    assert verified.stdout.strip().splitlines() == [
+        "2023Q4/v2/kpis.csv: 内容已被改动 / altered: its SHA-256 is not the manifest's"
+    ]

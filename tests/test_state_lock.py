@@ -190,16 +190,23 @@ def test_the_dbt_build_tasks_refuse_while_a_command_holds_the_state(
                 task.execute({"task": task})
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "release", "rekey"])
-def test_a_mistyped_state_folder_is_named_and_not_created(command: str, tmp_path: Path) -> None:
-    missing = tmp_path / "no-such-state"
-    args = [command, "--state", str(missing)]
-    if command in {"validate", "release"}:
-        args += ["--quarter", "2023Q4"]
-    refused = retention_cli(*args)
-    assert refused.returncode == 2
-    assert refused.stderr.strip().splitlines() == [
-        f"没有状态目录 {missing}：请检查 --state，或先运行 retention ingest。 / no state "
-        f"folder at {missing}: check --state, or run `retention ingest` first."
-    ]
-    assert not missing.exists()
+def test_a_lock_file_made_a_folder_or_a_link_gets_one_line_and_nothing_outside_is_made(
+    landing: Path, state: Path, tmp_path: Path
+) -> None:
+    """A link is not followed: the lock would create its target wherever it points."""
+    write_csv(landing / GOOD, INTAKE_HEADER, [intake_row(1, "2023-08-01")])
+    state.mkdir()
+    (state / "state.lock").mkdir()
+    as_folder = retention_cli("ingest", "--landing", str(landing), "--state", str(state))
+    (state / "state.lock").rmdir()
+    elsewhere = tmp_path / "elsewhere" / "made-by-the-lock"
+    elsewhere.parent.mkdir()
+    (state / "state.lock").symlink_to(elsewhere)
+    as_link = retention_cli("ingest", "--landing", str(landing), "--state", str(state))
+
+    for refused, reason in ((as_folder, "Is a directory"), (as_link, "Too many levels")):
+        assert refused.returncode == 1
+        (line,) = refused.stderr.strip().splitlines()
+        assert line.startswith("retention ingest 未能完成（") and "could not finish: " in line
+        assert f"{state / 'state.lock'}: {reason}" in line
+    assert not elsewhere.exists()

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from retention import pii, state_lock
@@ -53,9 +54,20 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from retention.build import build
+    from retention.build import BuildFailed, build
 
-    nodes = build(args.state)
+    try:
+        nodes = build(args.state)
+    except BuildFailed as failed:
+        if _stopped.is_set():  # dbt caught the interrupt and reports a failed run
+            raise
+        log = args.state / "dbt" / "logs" / "dbt.log"
+        print(
+            f"dbt 构建失败，详见 {log}，改正后请重新运行 `retention build` / {failed}; see {log}, "
+            "fix it and run `retention build` again",
+            file=sys.stderr,
+        )
+        return 1
     print(f"dbt build passed: {len(nodes)} models, seeds and tests")
     return 0
 
@@ -68,20 +80,18 @@ def _dbt_parse(args: argparse.Namespace) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from retention.ingest.naming import Quarter
     from retention.kpis import kpis_document
 
-    document = kpis_document(args.state, str(Quarter.parse(args.quarter)))
+    document = kpis_document(args.state, args.quarter)
     print(json.dumps(document, ensure_ascii=False, indent=2))
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     from retention.gate.runner import GateError, run_gate
-    from retention.ingest.naming import Quarter
 
     try:
-        run = run_gate(args.state, str(Quarter.parse(args.quarter)))
+        run = run_gate(args.state, args.quarter)
     except GateError as refused:
         print(f"validate refused: {refused}", file=sys.stderr)
         return 1
@@ -105,12 +115,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from retention.ingest.naming import Quarter
     from retention.release.pack import make_release
     from retention.release.pack_data import ReleaseRefused
 
     try:
-        release = make_release(args.state, str(Quarter.parse(args.quarter)), args.out)
+        release = make_release(args.state, args.quarter, args.out)
     except ReleaseRefused as refused:
         print(f"release refused: {refused}", file=sys.stderr)
         return 1
@@ -122,11 +131,9 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from retention.ingest.naming import Quarter
     from retention.release.verify import verify
 
-    quarter = str(Quarter.parse(args.quarter)) if args.quarter else None
-    result = verify(args.out, quarter)
+    result = verify(args.out, args.quarter)
     for problem in result.problems:
         print(problem)
     if result.problems:
@@ -141,13 +148,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from retention.ingest.delivery import delivered_files
-    from retention.ingest.naming import Quarter, parse_file_name
+    from retention.ingest.naming import parse_file_name
     from retention.orchestration.embedded import run
 
     _refuse_a_wrong_key(args.state)  # here, rather than in every ingest task of the DAGs
-    if args.quarter:
-        quarter = str(Quarter.parse(args.quarter))
-    else:  # the latest quarter the landing folder has files for
+    quarter = args.quarter
+    if not quarter:  # the latest quarter the landing folder has files for
         names = [parse_file_name(d.path.name) for d in delivered_files(args.landing)]
         quarter = str(max((n.quarter for n in names if n), key=lambda q: (q.year, q.q)))
     made = run(quarter, args.landing, args.state, args.out)
@@ -211,6 +217,17 @@ def _dbt_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quarter(text: str) -> str:
+    from retention.ingest.naming import Quarter
+
+    try:
+        return str(Quarter.parse(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"不是季度：{text!r}，应写作如 2023Q4 / not a quarter: {text!r}, write it like 2023Q4"
+        ) from None
+
+
 def _seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -270,18 +287,18 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     kpis = commands.add_parser("kpis", help="print a quarter's kpis.json")
-    kpis.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    kpis.add_argument("--quarter", type=_quarter, required=True, help="e.g. 2023Q4")
     kpis.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     kpis.set_defaults(run=_kpis)
 
     validate = commands.add_parser("validate", help="run the quality gate for a quarter")
-    validate.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    validate.add_argument("--quarter", type=_quarter, required=True, help="e.g. 2023Q4")
     validate.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     _writes_state(validate)
     validate.set_defaults(run=_validate)
 
     release = commands.add_parser("release", help="publish a quarter's leadership pack")
-    release.add_argument("--quarter", required=True, help="e.g. 2023Q4")
+    release.add_argument("--quarter", type=_quarter, required=True, help="e.g. 2023Q4")
     release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     release.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     _writes_state(release)
@@ -290,12 +307,16 @@ def parser() -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify", help="check published packs against their manifests and version chain"
     )
-    verify.add_argument("--quarter", help="one quarter (default: every quarter in --out)")
+    verify.add_argument(
+        "--quarter", type=_quarter, help="one quarter (default: every quarter in --out)"
+    )
     verify.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
     verify.set_defaults(run=_verify)
 
     run = commands.add_parser("run", help="run the Airflow DAGs in-process: ingest to release")
-    run.add_argument("--quarter", help="default: the landing folder's latest quarter")
+    run.add_argument(
+        "--quarter", type=_quarter, help="default: the landing folder's latest quarter"
+    )
     run.add_argument("--landing", type=Path, default=SAMPLE_LANDING, help="landing folder")
     run.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
     run.add_argument("--out", type=Path, default=DEFAULT_RELEASES, help="releases folder")
@@ -332,36 +353,38 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# Set by SIGTERM and Ctrl-C: a library that catches the interrupt (dbt, DuckDB) reports an
+# error of its own, which is then told as the interruption it was.
+_stopped = threading.Event()
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    _stopped.set()
     raise KeyboardInterrupt  # SIGTERM stops a command the way Ctrl-C does, cleaning up
+
+
+# Commands that work on a warehouse already there; ingest and run make a new one.
+_NEEDS_A_WAREHOUSE = {"build", "kpis", "validate", "release", "rekey", "archive"}
+
+
+def _no_warehouse(state: Path) -> str:
+    return (
+        f"{state} 中没有仓库：请检查 --state，或先运行 `retention ingest` / there is no "
+        f"warehouse in {state}: check --state, or run `retention ingest` first"
+    )
 
 
 def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextManager:
     if not getattr(args, "writes_state", False):
         return contextlib.nullcontext()
-    # Refusals that must leave no trace come before the lock, which creates the state folder.
-    if hasattr(args, "sample_key"):
-        pii.require_key()
-    if args.command not in STARTS_A_STATE and not args.state.is_dir():
-        raise StateMissing(
-            f"没有状态目录 {args.state}：请检查 --state，或先运行 retention ingest。 / no state "
-            f"folder at {args.state}: check --state, or run `retention ingest` first."
-        )
     return state_lock.hold(args.state, f"retention {args.command}", wait=args.wait)
-
-
-# The commands that may start from nothing; the others need the state an ingest made.
-STARTS_A_STATE = {"ingest", "run"}
-
-
-class StateMissing(RuntimeError):
-    """A command that reads the state was pointed at a folder that is not there."""
 
 
 def main(argv: list[str] | None = None) -> int:
     from retention.ingest.loader import IngestStopped
 
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
 
     owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
@@ -372,19 +395,50 @@ def main(argv: list[str] | None = None) -> int:
     )
     if getattr(args, "sample_key", False):  # inherited by the Airflow tasks of `run`
         os.environ[pii.SAMPLE_MODE_ENV] = "1"
+    # A mistyped --state gets one line: before the lock, which would make the folder, and
+    # again within it, where the folder may be one an ingest is still setting up.
+    needs_a_warehouse = args.command in _NEEDS_A_WAREHOUSE
+    if needs_a_warehouse and not args.state.is_dir():
+        print(_no_warehouse(args.state), file=sys.stderr)
+        return 2
     try:
+        if args.command in {"ingest", "run", "rekey"}:
+            pii.require_key()  # no key, nothing done: not even the state folder the lock makes
         with _holding_the_state(args):
+            if needs_a_warehouse and not warehouse_path(args.state).exists():
+                print(_no_warehouse(args.state), file=sys.stderr)
+                return 2
             return args.run(args)
-    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy, StateMissing) as refused:
+    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy) as refused:
         print(refused, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        return _interrupted()
+    except Exception as error:
+        if _stopped.is_set():  # a library caught the interrupt and raised its own error
+            return _interrupted()  # (DuckDB: "Query interrupted", dbt: a failed run)
+        if not isinstance(error, OSError):
+            raise
+        # a full disk, a folder not writable, a lock file made a folder
+        logging.getLogger(__name__).info("%s stopped", args.command, exc_info=True)
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or str(error)
         print(
-            "已中断：已完成的文件保持不变，未完成的文件下次运行时重新读取 / interrupted: what "
-            "was finished stays, what was not is read again on the next run",
+            f"retention {args.command} 未能完成（{where}{reason}），请处理后重新运行 / "
+            f"retention {args.command} could not finish: {where}{reason}; deal with that and "
+            "run it again (-v shows where it stopped)",
             file=sys.stderr,
         )
-        return 130
+        return 1
+
+
+def _interrupted() -> int:
+    print(
+        "已中断：已完成的文件保持不变，未完成的文件下次运行时重新读取 / interrupted: what "
+        "was finished stays, what was not is read again on the next run",
+        file=sys.stderr,
+    )
+    return 130
 
 
 if __name__ == "__main__":

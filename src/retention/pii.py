@@ -33,25 +33,32 @@ class KeyRefused(Exception):
 def pii_key(variable: str = KEY_ENV) -> bytes:
     """The deployment's secret. Without it the loader refuses, unless sample mode was asked
     for explicitly: then the public development key, with a loud warning."""
-    require_key(variable)
     value = os.environ.get(variable)
     if value:
         return value.encode("utf-8")
-    log.warning(
-        "样例模式：正在使用公开的开发密钥，仅可用于合成样例数据！ / SAMPLE MODE: using the "
-        "public DEVELOPMENT key, fit only for the bundled synthetic sample, never for real "
-        "department files."
-    )
-    return DEVELOPMENT_KEY
+    if _sample_mode(variable):
+        log.warning(
+            "样例模式：正在使用公开的开发密钥，仅可用于合成样例数据！ / SAMPLE MODE: using the "
+            "public DEVELOPMENT key, fit only for the bundled synthetic sample, never for real "
+            "department files."
+        )
+        return DEVELOPMENT_KEY
+    raise _no_key(variable)
 
 
 def require_key(variable: str = KEY_ENV) -> None:
-    """Refuse, before anything is written, unless a key is set or sample mode was asked for."""
-    if os.environ.get(variable):
-        return
-    if variable == KEY_ENV and os.environ.get(SAMPLE_MODE_ENV) == "1":
-        return
-    raise KeyRefused(
+    """Refuse as pii_key would, before anything is done (the state lock makes the state
+    folder), without saying twice that sample mode is on."""
+    if not os.environ.get(variable) and not _sample_mode(variable):
+        raise _no_key(variable)
+
+
+def _sample_mode(variable: str) -> bool:
+    return variable == KEY_ENV and os.environ.get(SAMPLE_MODE_ENV) == "1"
+
+
+def _no_key(variable: str) -> KeyRefused:
+    return KeyRefused(
         f"未设置 {variable}，未做任何处理：请将其设为本部署的密钥（见 .env.example），"
         f"仅处理合成样例数据时可改用 --sample-key。 / {variable} is not set, nothing was done: "
         f"set it to this deployment's secret (see .env.example), or pass --sample-key to work "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,12 +23,14 @@ def owner_only() -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """The folder, created 0700; an existing one we own is narrowed to 0700 too (a state
-    folder made before the loader was owner-only). A mounted volume owned by someone else
+    """The folder, created 0700; an existing one we own loses what group and others may do
+    (a state folder made before the loader was owner-only), and keeps what its owner may
+    not: a folder made read-only on purpose stays so. A mounted volume owned by someone else
     is left as its owner set it."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_uid == os.getuid():
-        path.chmod(0o700)
+    found = path.stat()
+    if found.st_uid == os.getuid():
+        path.chmod(stat.S_IMODE(found.st_mode) & 0o700)
     return path
 
 

@@ -84,7 +84,8 @@ def hold(state: Path, command: str, wait: float = 0) -> Iterator[None]:
 
 
 def _acquire(lock: Path, command: str, wait: float) -> int:
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    # not through a link: it would make its target, wherever it points
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         deadline = time.monotonic() + wait
         said = False

@@ -27,6 +27,7 @@ from retention.gate.checks import (
     load_checks,
     raw_feed_checks,
 )
+from retention.printable import printable
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +160,13 @@ def _expectation(exp: Expectation):
 
 
 def _plain(value: object) -> str:
-    """An example value as a person reads it (no numpy reprs)."""
+    """An example value as a person reads it (no numpy reprs), and as the terminal, log or
+    notification it reaches prints it (no control characters from the data)."""
     if isinstance(value, dict):
         return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
     if isinstance(value, tuple | list):
         return "(" + ", ".join(_plain(v) for v in value) + ")"
-    return str(value.item() if hasattr(value, "item") else value)
+    return printable(str(value.item() if hasattr(value, "item") else value))
 
 
 def _observed(result) -> tuple[str, int | None]:

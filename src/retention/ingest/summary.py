@@ -9,8 +9,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from retention.ingest.loader import FileResult
+from retention.printable import printable
 
 STATUS_STYLE = {"loaded": "green", "refused": "bold red", "duplicate": "yellow"}
 
@@ -39,6 +41,12 @@ def progress_bar(landing: Path, enabled: bool) -> Iterator[Callable[[Path, int],
         yield on_file
 
 
+def _plain(text: str, style: str = "") -> Text:
+    """Text from the landing folder (a file name, a header quoted in a refusal) shown as it
+    is: `[red]` is not Rich markup, and a control character is shown as its escape."""
+    return Text(printable(text), style=style)
+
+
 def print_table(results: list[FileResult]) -> None:
     table = Table(title="Ingest summary / 入库情况")
     for heading in ("file", "feed", "quarter", "v", "status", "loaded", "rejected", "reason"):
@@ -46,7 +54,7 @@ def print_table(results: list[FileResult]) -> None:
     for r in results:
         rejected = ", ".join(f"{k} {v}" for k, v in r.rejected_by_reason.items())
         table.add_row(
-            r.file,
+            _plain(r.file),
             r.feed or "",
             r.quarter or "",
             str(r.version or ""),
@@ -65,4 +73,4 @@ def print_table(results: list[FileResult]) -> None:
         f"{sum(r.rows_rejected for r in results)} rows rejected"
     )
     for r in refused:
-        console.print(f"[red]{r.file}[/]: {r.message}")
+        console.print(Text.assemble(_plain(r.file, "red"), ": ", _plain(r.message)))

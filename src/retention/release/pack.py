@@ -14,7 +14,7 @@ from pathlib import Path
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
-from retention.release.pack_data import ReleaseRefused, read_pack_data
+from retention.release.pack_data import ReleaseRefused, ledger_files, read_pack_data
 from retention.release.verify import content_digest, link_to, verify_quarter
 from retention.release.workbook import write_workbook
 
@@ -41,13 +41,36 @@ def _refuse_if_tampered(out: Path, quarter: str) -> None:
         )
 
 
+def _refuse_if_built_elsewhere(previous: dict, ledger: set[str]) -> None:
+    """The previous version's submissions are all in this state folder's ledger (in effect or
+    since replaced). Otherwise this state is not the one that made it (an older copy, another
+    machine's): a new version from it would quietly undo the corrections the last one
+    published."""
+    unknown = [s for s in previous["built_from"] if s["file_sha256"] not in ledger]
+    if unknown:
+        quarter, version = previous["quarter"], previous["version"]
+        files = ", ".join(s["file_name"] for s in unknown)
+        raise ReleaseRefused(
+            f"{quarter} v{version} 所依据的报送文件（{files}）从未载入本状态目录：请在发布 "
+            f"v{version} 的状态目录上发布，或先载入这些文件 / {quarter} v{version} was built "
+            f"from submissions this state folder has never loaded ({files}): release from the "
+            f"state folder that made v{version}, or ingest those files first"
+        )
+
+
 def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Release:
-    now = now or dt.datetime.now(dt.UTC)
+    with versions.publishing(out):
+        return _make_release(state, quarter, out, now or dt.datetime.now(dt.UTC))
+
+
+def _make_release(state: Path, quarter: str, out: Path, now: dt.datetime) -> Release:
     versions.remove_partials(out, quarter)
     _refuse_if_tampered(out, quarter)  # also when nothing changed: "vN stands" must be true
     data = read_pack_data(state, quarter, now)
     fingerprint = versions.fingerprint(data.kpis, data.submissions)
     previous = versions.previous_manifest(out, quarter)
+    if previous:
+        _refuse_if_built_elsewhere(previous, ledger_files(state))
     if previous and previous["inputs_fingerprint"] == fingerprint:
         path = out / quarter / f"v{previous['version']}"
         log.info("%s unchanged since v%s: no new version", quarter, previous["version"])

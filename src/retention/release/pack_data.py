@@ -102,6 +102,13 @@ def latest_gate_run(
     return run
 
 
+def ledger_files(state: Path) -> set[str]:
+    """The SHA-256 of every file the ledger has loaded, in effect or replaced since."""
+    with warehouse.connect(state, read_only=True) as con:
+        sql = "select file_sha256 from ledger.submissions where status in ('loaded', 'superseded')"
+        return {sha for (sha,) in con.execute(sql).fetchall()}
+
+
 def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> PackData:
     with warehouse.connect(state, read_only=True) as con:
         try:

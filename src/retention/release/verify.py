@@ -48,6 +48,12 @@ def _problem(where: Path, out: Path, zh: str, en: str) -> str:
     return f"{where.relative_to(out)}: {zh} / {en}"
 
 
+def _linked(where: Path, out: Path) -> str:
+    """A link in place of a published folder or file points at a copy that is not read-only
+    and may change after the check: what `release` published is plain folders and files."""
+    return _problem(where, out, "是一个链接，不是发布的原件", "a link, not the published one")
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     """The manifest, or ValueError saying why it cannot be one."""
     try:
@@ -70,6 +76,9 @@ def _version_problems(out: Path, quarter: str, version: int) -> list[str]:
     """The version's files against its manifest, and its manifest's link to v<version-1>."""
     folder = out / quarter / f"v{version}"
     path = folder / MANIFEST
+    links = [p for p in (folder, path) if p.is_symlink()]
+    if links:
+        return [_linked(p, out) for p in links]
     if not path.is_file():
         return [_problem(path, out, "清单缺失", "manifest missing")]
     try:
@@ -95,7 +104,7 @@ def _version_problems(out: Path, quarter: str, version: int) -> list[str]:
     listed = {}
     for entry in manifest["files"]:
         name = entry["file"]
-        if name in {"", ".", "..", MANIFEST} or Path(name).name != name:
+        if name in {"", ".", "..", MANIFEST} or "\0" in name or Path(name).name != name:
             problems.append(
                 _problem(path, out, "清单列出了不合法的文件名", f"lists a bad file name {name!r}")
             )
@@ -103,7 +112,9 @@ def _version_problems(out: Path, quarter: str, version: int) -> list[str]:
             listed[name] = entry["sha256"]
     for name, expected in listed.items():
         published = folder / name
-        if not published.is_file():
+        if published.is_symlink():
+            problems.append(_linked(published, out))
+        elif not published.is_file():
             problems.append(_problem(published, out, "文件缺失", "missing"))
         elif sha256(published) != expected:
             problems.append(
@@ -142,6 +153,8 @@ def _link_problem(out: Path, path: Path, version: int, carried: object) -> str |
 
 def verify_quarter(out: Path, quarter: str) -> list[str]:
     """Every problem with the quarter's published versions; empty when all verify."""
+    if (out / quarter).is_symlink():
+        return [_linked(out / quarter, out)]
     return [
         p for version in versions(out, quarter) for p in _version_problems(out, quarter, version)
     ]

@@ -9,6 +9,7 @@ did not, and the other way round.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -16,17 +17,49 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# `release` writes the name: v1, v2, ... in ASCII digits. Not `\d`, which also matches other
+# scripts' digits, nor leading zeros: a `v01` or `v١` beside v1 would be read as v1 twice.
+VERSION_FOLDER = re.compile(r"v([1-9][0-9]*)")
+# In the releases folder: one release at a time writes into it (see `publishing`).
+LOCK_NAME = ".release.lock"
 
 
 def versions(out: Path, quarter: str) -> list[int]:
     folder = out / quarter
     if not folder.exists():
         return []
-    return sorted(int(m[1]) for p in folder.iterdir() if (m := re.fullmatch(r"v(\d+)", p.name)))
+    return sorted(int(m[1]) for p in folder.iterdir() if (m := VERSION_FOLDER.fullmatch(p.name)))
+
+
+@contextmanager
+def publishing(out: Path) -> Iterator[None]:
+    """Hold the releases folder while a release reads and writes it. The state folder's lock
+    does not cover this: two state folders may release into one folder, and each would take
+    the other's staging folder for a killed release's leftover and number its version as if
+    it were alone. A release takes seconds: the second one waits for the first, then builds
+    on what the first published."""
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning(
+                "正在等待另一个发布写完 %s / waiting for another release into %s to finish ...",
+                out,
+                out,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def fingerprint(kpis: dict[str, Any], submissions: list[dict[str, Any]]) -> str:
@@ -96,22 +129,38 @@ def restatement(
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Read in blocks: a published file replaced by a huge one must not exhaust the memory."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def publish(staging: Path, target: Path) -> Path:
-    """Move a finished staging folder into place in one rename, then make it read-only, the
-    folder too: no file can be replaced, added or removed without changing its mode first."""
+    """Make a finished staging folder read-only, the folder too (no file can be replaced,
+    added or removed without changing its mode first), then move it into place in one rename:
+    a release killed at any moment leaves either no version or a read-only one."""
     if target.exists():
         raise FileExistsError(f"{target} exists: a release is never rewritten")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staging, target)
-    for path in [*target.rglob("*"), target]:
+    for path in [*staging.rglob("*"), staging]:
         path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    os.replace(staging, target)  # same parent: a read-only folder may be renamed
     return target
 
 
+def _writable_tree(folder: Path) -> None:
+    """Give back the owner's write permission on the folders under `folder`, so that they can
+    be emptied (a published version, a staging folder sealed before its rename)."""
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
 def discard(staging: Path) -> None:
+    """Remove a staging folder, whatever is there under its name: a link or a file is removed
+    itself (never what it points to)."""
+    if staging.is_symlink() or not staging.is_dir():
+        staging.unlink(missing_ok=True)
+        return
+    _writable_tree(staging)
     shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -127,7 +176,6 @@ def remove_partials(out: Path, quarter: str) -> None:
 def remove_releases(folder: Path) -> None:
     """Delete a releases folder on purpose (a benchmark's scratch output): its published
     versions are read-only folders, which shutil.rmtree alone cannot empty."""
-    for path in folder.rglob("*") if folder.is_dir() else []:
-        if path.is_dir() and not path.is_symlink():
-            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    if folder.is_dir():
+        _writable_tree(folder)
     shutil.rmtree(folder, ignore_errors=True)

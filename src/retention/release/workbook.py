@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from retention.release.formatting import (
     DELIVERY_NOTE,
@@ -508,5 +509,8 @@ def write_workbook(data: PackData, path: Path) -> Path:
     )
     _quality(book, data)
     _definitions(book, data)
-    book.book.close()
+    try:
+        book.book.close()
+    except FileCreateError as error:  # the OSError (a full disk) it wraps says what went wrong
+        raise error.args[0] from None
     return path
