@@ -410,14 +410,20 @@ def test_a_killed_reader_leaves_its_file_for_the_next_run(landing: Path, state: 
     with_a_good_file(landing)
     write_csv(landing / "hrss/graduate_intake_2023Q4.csv", INTAKE_HEADER, many())
 
-    def kill_the_reader() -> None:
-        for pid, parent in readers():
-            if parent == os.getpid():
-                os.kill(pid, 9)
+    def kill_the_worker_once_it_reads() -> None:
+        # The worker forks the next spare child once it has handed this file to the current
+        # one: two children of the worker means the file is being read.
+        while True:
+            found = readers()
+            workers = [pid for pid, parent in found if parent == os.getpid()]
+            if workers and sum(parent == workers[0] for _, parent in found) >= 2:
+                os.kill(workers[0], 9)
+                return
+            time.sleep(0.002)
 
     def kill_the_reader_soon(path: Path, size: int) -> None:
-        if path.name == "graduate_intake_2023Q4.csv":  # while it reads this file (about 1 s)
-            threading.Timer(0.3, kill_the_reader).start()
+        if path.name == "graduate_intake_2023Q4.csv":
+            threading.Thread(target=kill_the_worker_once_it_reads, daemon=True).start()
 
     first = {r.file: r.status for r in ingest(landing, state, on_file=kill_the_reader_soon)}
     assert first == {GOOD: "loaded", "hrss/graduate_intake_2023Q4.csv": "waiting"}
