@@ -163,6 +163,18 @@ def built(sample_state, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return state
 
 
+@pytest.fixture(scope="session")
+def gated(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the built sample whose 2023Q4 passed the gate (its delivered region names
+    agree with the reference). Tests that change it work on their own copy."""
+    from retention.gate.runner import run_gate
+
+    state = tmp_path_factory.mktemp("gated") / "state"
+    shutil.copytree(built, state)
+    assert run_gate(state, "2023Q4").passed
+    return state
+
+
 def retention_cli(*args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "retention.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, check=False)

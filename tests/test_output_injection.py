@@ -39,15 +39,6 @@ NAME_CHECK_PAGES = "validations/reference/district_names_match_reference/"  # GX
 
 
 @pytest.fixture(scope="module")
-def gated(built: Path, tmp_path_factory) -> Path:
-    """The sample, gated: its delivered region names agree with the reference."""
-    state = tmp_path_factory.mktemp("gated") / "state"
-    shutil.copytree(built, state)
-    assert run_gate(state, QUARTER).passed
-    return state
-
-
-@pytest.fixture(scope="module")
 def hostile(built: Path, tmp_path_factory):
     """The sample with a 2023Q4 district_intake v2 whose first six region names are the
     payloads, ingested, built and gated."""

@@ -31,14 +31,6 @@ REPLY_FIGURES = [
 
 
 @pytest.fixture(scope="module")
-def gated(built: Path, tmp_path_factory) -> Path:
-    state = tmp_path_factory.mktemp("gated") / "state"
-    shutil.copytree(built, state)
-    assert run_gate(state, QUARTER).passed
-    return state
-
-
-@pytest.fixture(scope="module")
 def released(gated: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("releases")
     run = retention_cli("release", "--quarter", QUARTER, "--state", str(gated), "--out", str(out))
