@@ -27,7 +27,7 @@ from retention.orchestration.settings import WAREHOUSE_POOL  # noqa: E402
 from retention.paths import DBT_DIR  # noqa: E402
 
 # The tasks that never open the warehouse; every other task takes the warehouse pool's slot.
-NO_WAREHOUSE = {"quarter", "approval", "notify", "build.dbt_producer_watcher_done"}
+NO_WAREHOUSE = {"quarter", "waive", "approval", "notify", "build.dbt_producer_watcher_done"}
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -95,6 +96,11 @@ def _validate(args: argparse.Namespace) -> int:
     except GateError as refused:
         print(f"validate refused: {refused}", file=sys.stderr)
         return 1
+    return _gate_summary(run)
+
+
+def _gate_summary(run) -> int:
+    """What `validate` and `waive` print of a gate run; 0 if it passed."""
     passed = sum(o.success is True for o in run.outcomes)
     not_run = sum(o.success is None for o in run.outcomes)
     print(
@@ -103,15 +109,40 @@ def _validate(args: argparse.Namespace) -> int:
     )
     for outcome in run.warnings:
         print(f"warning: {outcome.sentence()}")
+    for outcome in run.waived:
+        print(f"waived: {outcome.sentence()} — {outcome.waiver.sentence()}")
     for outcome in run.blocking_failures:
         print(f"BLOCKING: {outcome.sentence()}")
     if run.data_docs:
         print(f"Data Docs: {run.data_docs}")
     if not run.passed:
+        q = run.quarter
         print(
-            f"{run.quarter} failed {len(run.blocking_failures)} blocking check(s): not releasable"
+            f"{q} failed {len(run.blocking_failures)} blocking check(s): not releasable. "
+            "改正数据后重新运行，或由负责人豁免 / correct the data and run it again, or have a "
+            f"named person waive a check: retention waive --quarter {q} --check CHECK "
+            "--by NAME --reason TEXT"
         )
     return 0 if run.passed else 1
+
+
+def _waive(args: argparse.Namespace) -> int:
+    from retention.gate.runner import GateError, run_gate
+    from retention.gate.waivers import WaiverRefused, waive
+
+    try:
+        waivers = waive(args.state, args.quarter, args.check, args.by, args.reason, args.until)
+    except WaiverRefused as refused:
+        print(f"waive refused: {refused}", file=sys.stderr)
+        return 1
+    for waiver in waivers:
+        print(f"recorded: {waiver.check} {waiver.expectation} — {waiver.sentence()}")
+    try:  # the waiver counts from the gate's next run: run it now
+        run = run_gate(args.state, args.quarter)
+    except GateError as refused:
+        print(f"validate refused: {refused}", file=sys.stderr)
+        return 1
+    return _gate_summary(run)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -228,6 +259,16 @@ def _quarter(text: str) -> str:
         ) from None
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"不是日期：{text!r}，应写作如 2024-03-31 / not a date: {text!r}, write it like "
+            "2024-03-31"
+        ) from None
+
+
 def _seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -297,6 +338,24 @@ def parser() -> argparse.ArgumentParser:
     _writes_state(validate)
     validate.set_defaults(run=_validate)
 
+    waive = commands.add_parser(
+        "waive",
+        help="let a blocking failure of the gate through, for a quarter and a check, by a named "
+        "person with a reason; it lapses when the data the check reads changes",
+    )
+    waive.add_argument("--quarter", type=_quarter, required=True, help="e.g. 2023Q4")
+    waive.add_argument(
+        "--check", required=True, help="the check's name as validate prints it, e.g. raw.youth"
+    )
+    waive.add_argument("--by", required=True, help="who waives it (shown in the pack)")
+    waive.add_argument("--reason", required=True, help="why (shown in the pack)")
+    waive.add_argument(
+        "--until", type=_date, help="the last day it holds (default: until the data changes)"
+    )
+    waive.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    _writes_state(waive)
+    waive.set_defaults(run=_waive)
+
     release = commands.add_parser("release", help="publish a quarter's leadership pack")
     release.add_argument("--quarter", type=_quarter, required=True, help="e.g. 2023Q4")
     release.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
@@ -364,7 +423,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 # Commands that work on a warehouse already there; ingest and run make a new one.
-_NEEDS_A_WAREHOUSE = {"build", "kpis", "validate", "release", "rekey", "archive"}
+_NEEDS_A_WAREHOUSE = {"build", "kpis", "validate", "waive", "release", "rekey", "archive"}
 
 
 def _no_warehouse(state: Path) -> str:

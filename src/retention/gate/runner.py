@@ -27,6 +27,7 @@ from retention.gate.checks import (
     load_checks,
     raw_feed_checks,
 )
+from retention.gate.waivers import Waiver, data_digest, in_force
 from retention.printable import printable
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,16 @@ create table if not exists gate.runs (
 );
 -- the build the run validated (retention.builds); runs from before builds were recorded have none
 alter table gate.runs add column if not exists build_id varchar;
+-- blocking failures let through by a waiver (retention.gate.waivers): the run passed with them
+alter table gate.runs add column if not exists waived integer;
 create table if not exists gate.results (
     run_id varchar, quarter varchar, suite varchar, check_name varchar, expectation varchar,
     severity varchar, success boolean, observed_value varchar, unexpected_count bigint,
     description_zh varchar, description_en varchar
 );
+-- the digest of the rows the check read (a waiver names it), and the waiver a failure met
+alter table gate.results add column if not exists data_digest varchar;
+alter table gate.results add column if not exists waiver_id varchar;
 """
 
 
@@ -58,6 +64,12 @@ class Outcome:
     success: bool | None  # None: not run, its feed was not delivered for the quarter
     observed: str
     unexpected_count: int | None
+    data_digest: str | None = None  # of the rows the check read; None when not run
+    waiver: Waiver | None = None  # a blocking failure let through
+
+    @property
+    def blocks(self) -> bool:
+        return self.success is False and self.expectation.severity == "blocking"
 
     @property
     def label(self) -> str:
@@ -81,9 +93,12 @@ class GateRun:
 
     @property
     def blocking_failures(self) -> list[Outcome]:
-        return [
-            o for o in self.outcomes if o.success is False and o.expectation.severity == "blocking"
-        ]
+        """Those not waived: a waived one lets the quarter through."""
+        return [o for o in self.outcomes if o.blocks and o.waiver is None]
+
+    @property
+    def waived(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.blocks and o.waiver is not None]
 
     @property
     def warnings(self) -> list[Outcome]:
@@ -187,6 +202,8 @@ def _observed(result) -> tuple[str, int | None]:
 def _validate(context, check: Check, frame) -> list[Outcome]:
     import great_expectations as gx
 
+    digest = data_digest(frame)
+
     source = context.data_sources.add_or_update_pandas("warehouse")
     asset = next((a for a in source.assets if a.name == check.id), None)
     asset = asset or source.add_dataframe_asset(name=check.id)
@@ -213,7 +230,7 @@ def _validate(context, check: Check, frame) -> list[Outcome]:
     for exp, configured in zip(check.expectations, suite.expectations, strict=True):
         res = by_id[configured.id]
         observed, count = _observed(res)
-        outcomes.append(Outcome(check, exp, bool(res.success), observed, count))
+        outcomes.append(Outcome(check, exp, bool(res.success), observed, count, digest))
     return outcomes
 
 
@@ -225,9 +242,26 @@ def _skipped(check: Check, missing: set[str]) -> list[Outcome]:
     ]
 
 
-def run_gate(state: Path, quarter: str) -> GateRun:
-    """Validate the quarter as the current build left it (retention.builds), store every result
-    with that build's id in the warehouse and write Data Docs."""
+def _apply_waivers(outcomes: list[Outcome], waivers: list[Waiver]) -> None:
+    """A blocking failure is waived by a waiver of its check and expectation made when the
+    check read the very rows it reads now."""
+    for outcome in outcomes:
+        if outcome.blocks:
+            outcome.waiver = next(
+                (
+                    w
+                    for w in waivers
+                    if (w.check, w.expectation, w.data_digest)
+                    == (outcome.check.id, outcome.label, outcome.data_digest)
+                ),
+                None,
+            )
+
+
+def run_gate(state: Path, quarter: str, today: dt.date | None = None) -> GateRun:
+    """Validate the quarter as the current build left it (retention.builds), let through the
+    blocking failures a waiver in force covers, store every result with that build's id in
+    the warehouse and write Data Docs."""
     with warehouse.connect(state, read_only=True) as con:
         try:
             build = current_build(con)
@@ -245,6 +279,7 @@ def run_gate(state: Path, quarter: str) -> GateRun:
         checks = _checks(con, params)
         runnable = [c for c in checks if not set(c.feeds) & missing]
         frames = {check.id: _frame(con, check.query, params) for check in runnable}
+        waivers = in_force(con, quarter, today or dt.date.today())
     context = _gx_context(state)
     outcomes = [
         outcome
@@ -255,6 +290,7 @@ def run_gate(state: Path, quarter: str) -> GateRun:
             else _skipped(check, missing)
         )
     ]
+    _apply_waivers(outcomes, waivers)
     from retention.gate.data_docs import build_data_docs
 
     run = GateRun(uuid.uuid4().hex, quarter, build.build_id, outcomes, build_data_docs(context))
@@ -268,7 +304,7 @@ def _store(state: Path, run: GateRun) -> None:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
             "insert into gate.runs (run_id, quarter, run_at, passed, blocking_failures, "
-            "warnings, data_docs, build_id) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "warnings, data_docs, build_id, waived) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 run.quarter,
@@ -278,10 +314,14 @@ def _store(state: Path, run: GateRun) -> None:
                 len(run.warnings),
                 str(run.data_docs or ""),
                 run.build_id,
+                len(run.waived),
             ],
         )
         con.executemany(
-            "insert into gate.results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into gate.results (run_id, quarter, suite, check_name, expectation, "
+            "severity, success, observed_value, unexpected_count, description_zh, "
+            "description_en, data_digest, waiver_id) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [
                     run.run_id,
@@ -295,6 +335,8 @@ def _store(state: Path, run: GateRun) -> None:
                     o.unexpected_count,
                     o.check.zh,
                     o.check.en,
+                    o.data_digest,
+                    o.waiver.waiver_id if o.waiver else None,
                 ]
                 for o in run.outcomes
             ],

@@ -69,6 +69,13 @@ def release_message(result: dict) -> tuple[str, str]:
     return subject, body
 
 
+def awaiting_message(subject: str, link: str | None) -> tuple[str, str]:
+    """A human step of the release waits: its subject (our own words, the quarter and
+    version), and where to answer it."""
+    where = link or "Airflow：quarterly_release 的待办事项 / Required actions"
+    return subject, f"{subject}\n请在此处理 / answer it here: {where}"
+
+
 def failure_message(dag_id: str, task_id: str, quarter: str, error: object) -> tuple[str, str]:
     subject = f"慈溪市留慈工作季度报告 {quarter} 未能发布：{task_id} 失败"
     body = (

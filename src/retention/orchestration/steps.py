@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -20,16 +21,16 @@ class StepFailed(RuntimeError):
 Result = TypeVar("Result")
 
 
-def writes_state(step: Callable[[str], Result]) -> Callable[[str], Result]:
+def writes_state(step: Callable[..., Result]) -> Callable[..., Result]:
     """The step holds the state folder's lock while it runs, as the `retention` commands do:
     the warehouse pool keeps Airflow's tasks apart, the lock keeps them from a command run by
     hand."""
 
     @functools.wraps(step)
-    def holding(subject: str) -> Result:  # the department or quarter
+    def holding(subject: str, *more: object) -> Result:  # the department or quarter, ...
         command = f"Airflow {step.__name__} {subject}"
         with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
-            return step(subject)
+            return step(subject, *more)
 
     return holding
 
@@ -61,20 +62,90 @@ def completeness(quarter: str) -> dict:
 
 @writes_state
 def gate(quarter: str) -> dict:
+    """The gate's run; blocking failures do not fail the step: the release DAG offers to waive
+    them (record_waivers), and the draft refuses a quarter whose gate did not pass."""
     from retention.gate.runner import run_gate
 
     run = run_gate(settings.state(), quarter)
-    if not run.passed:
-        failures = "; ".join(o.sentence() for o in run.blocking_failures)
-        raise StepFailed(f"{quarter} failed the quality gate: {failures}")
-    return {"run_id": run.run_id, "warnings": [o.sentence() for o in run.warnings]}
+    return {
+        "quarter": quarter,
+        "run_id": run.run_id,
+        "passed": run.passed,
+        "failures": [
+            {"check": o.check.id, "expectation": o.label, "sentence": o.sentence()}
+            for o in run.blocking_failures
+        ],
+        "warnings": [o.sentence() for o in run.warnings],
+        "waived": [f"{o.sentence()} — {o.waiver.sentence()}" for o in run.waived],
+    }
+
+
+def _gate_failed(quarter: str, gate: dict, why: str) -> StepFailed:
+    failures = "; ".join(f["sentence"] for f in gate["failures"])
+    return StepFailed(
+        f"{quarter} 未通过质量检查，{why[0]} / {quarter} failed the quality gate, {why[1]}: "
+        f"{failures}. 改正数据，或由负责人豁免后重新运行 / correct the data, or have a named "
+        f"person waive the checks (`retention waive --quarter {quarter} --check CHECK --by NAME "
+        "--reason TEXT`), then run again"
+    )
+
+
+def record_waivers(quarter: str, gate: dict, answer: dict | None) -> dict | None:
+    """Record the waivers a person gave in the release DAG's waive step for the gate's
+    blocking failures, then run the gate again: it must pass now. With no answer (a run with
+    nobody there to give one) the quarter stops here, naming its failures."""
+    if gate["passed"]:
+        return None
+    if not answer:
+        raise _gate_failed(quarter, gate, ("无人豁免", "and nobody waived it"))
+    return _record_waivers(quarter, gate, answer)
 
 
 @writes_state
-def release(quarter: str) -> dict:
-    from retention.release.pack import make_release
+def _record_waivers(quarter: str, gate: dict, answer: dict) -> dict:
+    from retention.gate.runner import run_gate
+    from retention.gate.waivers import waive
 
-    made = make_release(settings.state(), quarter, settings.releases())
+    chosen = answer["params_input"] or {}
+    until = chosen.get("until") or None
+    for check in dict.fromkeys(f["check"] for f in gate["failures"]):
+        waive(
+            settings.state(),
+            quarter,
+            check,
+            by=answer["responded_by_user"]["name"],
+            reason=chosen.get("reason", ""),
+            until=dt.date.fromisoformat(until) if until else None,
+        )
+    run = run_gate(settings.state(), quarter)
+    if not run.passed:  # new data came between the gate and the waiver
+        again = gate | {"failures": [{"sentence": o.sentence()} for o in run.blocking_failures]}
+        raise _gate_failed(quarter, again, ("豁免后数据已变化", "the data changed since"))
+    return {"run_id": run.run_id, "waived": [o.waiver.sentence() for o in run.waived]}
+
+
+@writes_state
+def draft(quarter: str) -> dict:
+    """The quarter's next version as a read-only draft for the approvers to look at."""
+    from retention.release.pack import make_draft
+
+    return make_draft(settings.state(), quarter, settings.releases()).as_json()
+
+
+def release(quarter: str, draft: dict) -> dict:
+    """Publish the approved draft, if it is still the one approved."""
+    if not draft["created"]:  # nothing new: the version that stands is announced again
+        return draft
+    return _publish(quarter, draft)
+
+
+@writes_state
+def _publish(quarter: str, draft: dict) -> dict:
+    from retention.release.pack import publish_draft
+
+    made = publish_draft(
+        settings.state(), quarter, settings.releases(), draft["version"], draft["digest"]
+    )
     return {
         "quarter": made.quarter,
         "version": made.version,

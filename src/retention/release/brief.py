@@ -77,6 +77,7 @@ def render_html(data: PackData) -> str:
     outcome = Counter(
         {True: "passed", False: "failed", None: "not_run"}[c["success"]] for c in data.checks
     )
+    waived = sum(bool(c["waiver_id"]) for c in data.checks)
     return environment.get_template("brief.html").render(
         title=title(data.quarter),
         font_url=font_file().as_uri(),
@@ -100,7 +101,9 @@ def render_html(data: PackData) -> str:
         delivery_note=fmt.DELIVERY_NOTE,
         gate_run_id=data.gate_run["run_id"],
         checks={k: outcome.get(k, 0) for k in ("passed", "failed", "not_run")},
-        warnings=[c for c in data.checks if c["success"] is False],
+        waived=waived,
+        warnings=data.warnings,
+        waivers=data.waivers,
     )
 
 

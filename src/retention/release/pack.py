@@ -1,21 +1,39 @@
 """`retention release`: an immutable, versioned leadership pack for one quarter, made from the
 current build (retention.builds) after the gate passed on it, on top of published versions
-that still verify (retention.release.verify)."""
+that still verify (retention.release.verify).
+
+The pack is made as a draft (`make_draft`), which the release DAG shows to its approvers and
+publishes once approved (`publish_draft`), if it is still what they saw, made from the
+warehouse as it still is. `retention release` does both at once."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from retention import warehouse
+from retention.builds import NotBuilt, current_build
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
-from retention.release.pack_data import ReleaseRefused, ledger_files, read_pack_data
-from retention.release.verify import content_digest, link_to, verify_quarter
+from retention.release.pack_data import (
+    ReleaseRefused,
+    latest_gate_run,
+    ledger_files,
+    read_pack_data,
+)
+from retention.release.verify import (
+    MANIFEST,
+    content_digest,
+    folder_problems,
+    link_to,
+    verify_quarter,
+)
 from retention.release.workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -28,6 +46,26 @@ class Release:
     status: str
     path: Path
     created: bool  # False: the inputs had not changed, the latest version stands
+
+
+@dataclass
+class Draft:
+    quarter: str
+    version: int
+    status: str
+    path: Path  # the draft; when nothing is new, the version that stands
+    digest: str | None  # the draft manifest's content_sha256: what the approvers saw
+    created: bool  # False: the inputs had not changed, the latest version stands, no draft
+
+    def as_json(self) -> dict:
+        return {
+            "quarter": self.quarter,
+            "version": self.version,
+            "status": self.status,
+            "path": str(self.path),
+            "digest": self.digest,
+            "created": self.created,
+        }
 
 
 def _refuse_if_tampered(out: Path, quarter: str) -> None:
@@ -59,11 +97,30 @@ def _refuse_if_built_elsewhere(previous: dict, ledger: set[str]) -> None:
 
 
 def make_release(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Release:
+    """Draft and publish at once: the person running it is the one approving."""
     with versions.publishing(out):
-        return _make_release(state, quarter, out, now or dt.datetime.now(dt.UTC))
+        draft = _make_draft(state, quarter, out, now or dt.datetime.now(dt.UTC))
+        if not draft.created:
+            return Release(quarter, draft.version, draft.status, draft.path, created=False)
+        return _publish_draft(state, quarter, out, draft.version, draft.digest)
 
 
-def _make_release(state: Path, quarter: str, out: Path, now: dt.datetime) -> Release:
+def make_draft(state: Path, quarter: str, out: Path, now: dt.datetime | None = None) -> Draft:
+    """The next version as a read-only draft, `<out>/<quarter>/draft-v<N>/`, replacing any
+    older draft; none when the inputs have not changed since the latest version."""
+    with versions.publishing(out):
+        return _make_draft(state, quarter, out, now or dt.datetime.now(dt.UTC))
+
+
+def publish_draft(state: Path, quarter: str, out: Path, version: int, digest: str) -> Release:
+    """Publish the approved draft as v<version>: only if it is still the one approved (its
+    manifest's digest) and unaltered, and the warehouse is as the draft was made from (the
+    same build, the same passed gate run)."""
+    with versions.publishing(out):
+        return _publish_draft(state, quarter, out, version, digest)
+
+
+def _make_draft(state: Path, quarter: str, out: Path, now: dt.datetime) -> Draft:
     versions.remove_partials(out, quarter)
     _refuse_if_tampered(out, quarter)  # also when nothing changed: "vN stands" must be true
     data = read_pack_data(state, quarter, now)
@@ -71,10 +128,11 @@ def _make_release(state: Path, quarter: str, out: Path, now: dt.datetime) -> Rel
     previous = versions.previous_manifest(out, quarter)
     if previous:
         _refuse_if_built_elsewhere(previous, ledger_files(state))
+    versions.remove_drafts(out, quarter)
     if previous and previous["inputs_fingerprint"] == fingerprint:
         path = out / quarter / f"v{previous['version']}"
         log.info("%s unchanged since v%s: no new version", quarter, previous["version"])
-        return Release(quarter, previous["version"], previous["status"], path, created=False)
+        return Draft(quarter, previous["version"], previous["status"], path, None, created=False)
 
     version = previous["version"] + 1 if previous else 1
     release = data.kpis["release"]
@@ -110,6 +168,17 @@ def _make_release(state: Path, quarter: str, out: Path, now: dt.datetime) -> Rel
             "files": [{"file": f.name, "sha256": versions.sha256(f)} for f in files],
             "build_run": data.build.as_json(),
             "gate_run": {k: str(v) for k, v in data.gate_run.items()},
+            # what the gate let through, and what it warned of (the quality appendix shows both)
+            "waivers": data.waivers,
+            "warnings": [
+                {
+                    "check": f"{c['suite']}.{c['check_name']}",
+                    "expectation": c["expectation"],
+                    "observed": c["observed_value"],
+                    "description_zh": c["description_zh"],
+                }
+                for c in data.warnings
+            ],
             "built_from": data.submissions,
             "inputs_fingerprint": fingerprint,
             "previous_manifest_sha256": link_to(previous_folder) if previous_folder else None,
@@ -121,8 +190,57 @@ def _make_release(state: Path, quarter: str, out: Path, now: dt.datetime) -> Rel
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
             encoding="utf-8",
         )
-        target = versions.publish(staging, out / quarter / f"v{version}")
+        target = versions.publish(staging, versions.draft_folder(out, quarter, version))
     except BaseException:
         versions.discard(staging)
         raise
+    return Draft(quarter, version, manifest["status"], target, manifest["content_sha256"], True)
+
+
+def _refuse_draft(quarter: str, version: int, zh: str, en: str) -> ReleaseRefused:
+    again = "请重新运行发布，生成新的草稿并重新审批"
+    return ReleaseRefused(
+        f"{quarter} v{version} 的草稿{zh}，{again} / {quarter} v{version}'s draft {en}: run the "
+        "release again to make a new draft and have it approved"
+    )
+
+
+def _publish_draft(state: Path, quarter: str, out: Path, version: int, digest: str) -> Release:
+    _refuse_if_tampered(out, quarter)
+    draft = versions.draft_folder(out, quarter, version)
+    try:
+        manifest = json.loads((draft / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        raise _refuse_draft(quarter, version, "已不存在", "is gone") from None
+    if not isinstance(manifest, dict) or manifest.get("content_sha256") != digest:
+        raise _refuse_draft(
+            quarter, version, "已被替换，不是审批时的那一份", "was replaced: not the one approved"
+        )
+    problems = folder_problems(out, quarter, version, draft)
+    if problems:
+        raise _refuse_draft(
+            quarter, version, "审批后被改动", f"was altered after approval ({'; '.join(problems)})"
+        )
+    with warehouse.connect(state, read_only=True) as con:
+        try:
+            build = current_build(con)
+        except NotBuilt as stale:
+            raise _refuse_draft(quarter, version, "之后仓库已变化", f"is stale: {stale}") from None
+        gate_run = latest_gate_run(con, quarter, build)
+    made_from = (manifest["build_run"]["build_id"], manifest["gate_run"]["run_id"])
+    if (build.build_id, str(gate_run["run_id"])) != made_from:
+        raise _refuse_draft(
+            quarter,
+            version,
+            "生成后仓库已重新构建或重新检查",
+            f"is stale: the warehouse was built or checked again since (build {build.build_id}, "
+            f"gate run {gate_run['run_id']}; the draft's: build {made_from[0]}, gate run "
+            f"{made_from[1]})",
+        )
+    target = out / quarter / f"v{version}"
+    if target.exists():
+        raise _refuse_draft(
+            quarter, version, f"已被 v{version} 取代", f"was overtaken: v{version} exists"
+        )
+    os.replace(draft, target)  # same parent: a read-only folder may be renamed
     return Release(quarter, version, manifest["status"], target, created=True)

@@ -11,6 +11,7 @@ import duckdb
 
 from retention import warehouse
 from retention.builds import BuildRun, NotBuilt, current_build
+from retention.gate import waivers
 from retention.kpis import kpis_document
 
 
@@ -30,7 +31,8 @@ class PackData:
     trends: list[dict[str, Any]]
     deliveries: list[dict[str, Any]]
     rejections: list[dict[str, Any]]
-    checks: list[dict[str, Any]]
+    checks: list[dict[str, Any]]  # the gate run's results, each with the waiver it met
+    waivers: list[dict[str, Any]]  # those waivers (retention.gate.waivers), as JSON
     build: BuildRun
     gate_run: dict[str, Any]
     submissions: list[dict[str, Any]]  # the quarter's and earlier ones the build read
@@ -40,6 +42,10 @@ class PackData:
             if row["kpi"] == kpi and row["scope"] == scope and row["dimension"] == dimension:
                 return row["value"]
         return None
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [c for c in self.checks if c["severity"] == "warning" and c["success"] is False]
 
     def row(self, kpi: str, scope: str, **dimension: Any) -> dict[str, Any] | None:
         return next(
@@ -88,16 +94,19 @@ def latest_gate_run(
         failed = _dicts(
             con,
             "select suite, check_name, expectation, observed_value, description_en "
-            "from gate.results where run_id = ? and severity = 'blocking' and not success",
+            "from gate.results where run_id = ? and severity = 'blocking' and not success "
+            "and waiver_id is null",
             [run["run_id"]],
         )
         lines = "; ".join(
             f"{f['suite']}.{f['check_name']} ({f['description_en']}): {f['observed_value']}"
             for f in failed
         )
+        waive = f"`retention waive --quarter {quarter} --check CHECK --by NAME --reason TEXT`"
         raise ReleaseRefused(
             f"{quarter} failed {len(failed)} blocking check(s) of the quality gate "
-            f"(run {run['run_id']}): {lines}"
+            f"(run {run['run_id']}): {lines}; correct the data, or have a named person waive "
+            f"a check with {waive}"
         )
     return run
 
@@ -116,6 +125,14 @@ def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> Pack
         except NotBuilt as stale:
             raise ReleaseRefused(str(stale)) from None
         gate_run = latest_gate_run(con, quarter, build)
+        checks = _dicts(
+            con,
+            "select suite, check_name, expectation, severity, success, observed_value, "
+            "description_zh, waiver_id from gate.results where run_id = ? "
+            "order by suite, check_name",
+            [gate_run["run_id"]],
+        )
+        waived = waivers.by_id(con, [c["waiver_id"] for c in checks if c["waiver_id"]])
         year = int(quarter[:4])
         return PackData(
             quarter=quarter,
@@ -170,12 +187,8 @@ def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> Pack
                 "where rejected.submission_quarter = ? group by all order by all",
                 [quarter],
             ),
-            checks=_dicts(
-                con,
-                "select suite, check_name, expectation, severity, success, observed_value, "
-                "description_zh from gate.results where run_id = ? order by suite, check_name",
-                [gate_run["run_id"]],
-            ),
+            checks=checks,
+            waivers=[w.as_json() for w in waived],
             build=build,
             gate_run=gate_run,
             submissions=_dicts(

@@ -73,8 +73,12 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def _version_problems(out: Path, quarter: str, version: int) -> list[str]:
-    """The version's files against its manifest, and its manifest's link to v<version-1>."""
-    folder = out / quarter / f"v{version}"
+    return folder_problems(out, quarter, version, out / quarter / f"v{version}")
+
+
+def folder_problems(out: Path, quarter: str, version: int, folder: Path) -> list[str]:
+    """The files of v<version>, or of its draft, against its manifest, and its manifest's link
+    to v<version-1>."""
     path = folder / MANIFEST
     links = [p for p in (folder, path) if p.is_symlink()]
     if links:
@@ -136,7 +140,7 @@ def _link_problem(out: Path, path: Path, version: int, carried: object) -> str |
         if carried is None:
             return None
         return _problem(path, out, "v1 不应有上一版", "broken link: v1 names a predecessor")
-    before = path.parent.with_name(f"v{version - 1}")
+    before = path.parent.with_name(f"v{version - 1}")  # beside the version or its draft
     if not (before / MANIFEST).is_file():
         return _problem(
             path, out, f"上一版 v{version - 1} 的清单不存在", f"broken link: v{version - 1} is gone"

@@ -1,5 +1,9 @@
 """Release folders: `<out>/<quarter>/v<N>/`, written once, never rewritten.
 
+A version is first written as a draft, `<out>/<quarter>/draft-v<N>/`, read-only as a version
+is, for people to look at before they approve it; approving publishes the draft as it is, by
+renaming it to v<N>. A newer draft replaces an older one.
+
 A new version is made only when the inputs changed (the KPI values, the status or the
 submissions they were built from); it then carries a restatement note naming each KPI that
 changed, its old and new value, and the submissions behind the change: of the quarters the
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 # `release` writes the name: v1, v2, ... in ASCII digits. Not `\d`, which also matches other
 # scripts' digits, nor leading zeros: a `v01` or `v١` beside v1 would be read as v1 twice.
 VERSION_FOLDER = re.compile(r"v([1-9][0-9]*)")
+DRAFT_PREFIX = "draft-"
 # In the releases folder: one release at a time writes into it (see `publishing`).
 LOCK_NAME = ".release.lock"
 
@@ -36,6 +41,18 @@ def versions(out: Path, quarter: str) -> list[int]:
     if not folder.exists():
         return []
     return sorted(int(m[1]) for p in folder.iterdir() if (m := VERSION_FOLDER.fullmatch(p.name)))
+
+
+def draft_folder(out: Path, quarter: str, version: int) -> Path:
+    return out / quarter / f"{DRAFT_PREFIX}v{version}"
+
+
+def remove_drafts(out: Path, quarter: str) -> None:
+    """Drafts not approved: a new draft, or a release that found nothing new, replaces them."""
+    folder = out / quarter
+    for draft in sorted(folder.glob(f"{DRAFT_PREFIX}v*")) if folder.is_dir() else []:
+        log.info("removing %s, a draft never approved", draft)
+        discard(draft)
 
 
 @contextmanager

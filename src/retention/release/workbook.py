@@ -396,6 +396,15 @@ def _trend_sheet(
         sheet.insert_chart(4 + len(rows), 0, chart, {"x_scale": 1.5})
 
 
+# a check's result by (success, waived)
+CHECK_RESULT = {
+    (True, False): "通过",
+    (False, False): "未通过",
+    (False, True): "未通过（已豁免）",
+    (None, False): "未运行",
+}
+
+
 def _quality(book: Book, data: PackData) -> None:
     sheet = book.sheet(
         "数据质量", f"数据质量（{quarter_label(data.quarter)}）", [16, 26, 12, 22, 16, 10, 40]
@@ -436,17 +445,37 @@ def _quality(book: Book, data: PackData) -> None:
             c["check_name"],
             c["expectation"],
             "阻断" if c["severity"] == "blocking" else "警告",
-            {True: "通过", False: "未通过", None: "未运行"}[c["success"]],
+            CHECK_RESULT[c["success"], bool(c["waiver_id"])],
             c["observed_value"],
             c["description_zh"],
         ]
         for c in data.checks
     ]
-    book.table(
+    row = book.table(
         sheet,
         row + 1,
         ["检查组", "检查", "期望", "级别", "结果", "观测值", "说明"],
         checks,
+        [book.text] * 7,
+    )
+    sheet.write(row, 0, "豁免（未通过的阻断检查，经负责人同意放行）", book.title)
+    waivers = [
+        [
+            w["check"],
+            w["expectation"],
+            w["observed"],
+            w["waived_by"],
+            w["reason"],
+            w["until"] or "数据变化前",
+            w["recorded_at"],
+        ]
+        for w in data.waivers
+    ] or [["无", "", "", "", "", "", ""]]
+    book.table(
+        sheet,
+        row + 1,
+        ["检查", "期望", "观测值", "豁免人", "理由", "有效至", "记录时间（UTC）"],
+        waivers,
         [book.text] * 7,
     )
 
