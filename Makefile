@@ -40,7 +40,8 @@ run: setup
 # project's DAGs on the sample, for a data engineer to click through.
 AIRFLOW_ENV = PATH=$(abspath $(BIN)):$$PATH AIRFLOW_HOME=$(abspath $(STATE))/airflow \
 	AIRFLOW__CORE__DAGS_FOLDER=$(abspath dags) AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin RETENTION_APPROVERS=admin \
+	AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	RETENTION_LANDING=$(abspath $(LANDING)) RETENTION_STATE=$(abspath $(STATE)) \
 	RETENTION_RELEASES=$(abspath $(OUT)) RETENTION_SAMPLE_MODE=$(SAMPLE_MODE)
 

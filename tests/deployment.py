@@ -99,6 +99,7 @@ class Deployment:
             "AIRFLOW_JWT_SECRET": secrets.token_urlsafe(32),
             "RETENTION_PII_KEY": secrets.token_urlsafe(32),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "RETENTION_APPROVERS": "admin",  # approve() answers as admin
             "AIRFLOW_EXECUTOR": self.executor,
             **self.settings,
         }

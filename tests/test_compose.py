@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import yaml
 from deployment import compose_environment
 
@@ -120,4 +121,14 @@ def test_the_notification_connections_are_built_from_env() -> None:
         "host": "https://oapi.dingtalk.com",
         "password": "0123abcd",
         "extra": {"secret": "SEC0123abcd"},
+    }
+
+
+def test_a_deployment_names_its_approvers_or_does_not_start() -> None:
+    """Without RETENTION_APPROVERS anyone could answer the release's human steps."""
+    with pytest.raises(KeyError, match="RETENTION_APPROVERS"):
+        compose_environment(env_example(), ["RETENTION_APPROVERS"])
+    named = env_example() | {"RETENTION_APPROVERS": "admin,zhang"}
+    assert compose_environment(named, ["RETENTION_APPROVERS"]) == {
+        "RETENTION_APPROVERS": "admin,zhang"
     }
