@@ -76,11 +76,10 @@ def gate(quarter: str) -> dict:
             for o in run.blocking_failures
         ],
         "warnings": [o.sentence() for o in run.warnings],
-        "waived": [f"{o.sentence()} — {o.waiver.sentence()}" for o in run.waived],
     }
 
 
-def _gate_failed(quarter: str, gate: dict, why: str) -> StepFailed:
+def _gate_failed(quarter: str, gate: dict, why: tuple[str, str]) -> StepFailed:
     failures = "; ".join(f["sentence"] for f in gate["failures"])
     return StepFailed(
         f"{quarter} 未通过质量检查，{why[0]} / {quarter} failed the quality gate, {why[1]}: "
@@ -98,11 +97,11 @@ def record_waivers(quarter: str, gate: dict, answer: dict | None) -> dict | None
         return None
     if not answer:
         raise _gate_failed(quarter, gate, ("无人豁免", "and nobody waived it"))
-    return _record_waivers(quarter, gate, answer)
+    return waive_failures(quarter, gate, answer)
 
 
 @writes_state
-def _record_waivers(quarter: str, gate: dict, answer: dict) -> dict:
+def waive_failures(quarter: str, gate: dict, answer: dict) -> dict:
     from retention.gate.runner import run_gate
     from retention.gate.waivers import waive
 
@@ -136,11 +135,11 @@ def release(quarter: str, draft: dict) -> dict:
     """Publish the approved draft, if it is still the one approved."""
     if not draft["created"]:  # nothing new: the version that stands is announced again
         return draft
-    return _publish(quarter, draft)
+    return publish(quarter, draft)
 
 
 @writes_state
-def _publish(quarter: str, draft: dict) -> dict:
+def publish(quarter: str, draft: dict) -> dict:
     from retention.release.pack import publish_draft
 
     made = publish_draft(
