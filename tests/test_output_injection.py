@@ -171,8 +171,8 @@ def with_payloads(data):
     ]
     for i, (row, column) in enumerate(rows):
         row[column] = texts[i % len(texts)]
-    data.checks[0]["success"] = False
-    data.checks[0]["observed_value"] = " ".join(PAYLOADS)
+    # a warning (a blocking failure would have stopped the release) quoting the data
+    data.checks[0].update(severity="warning", success=False, observed_value=" ".join(PAYLOADS))
     return data, texts
 
 

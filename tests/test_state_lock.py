@@ -152,23 +152,26 @@ def test_readers_are_not_stopped_by_a_writer_holding_the_state(built: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("step", "subject"),
+    ("step", "args"),
     [
-        (steps.ingest_department, "hrss"),
-        (steps.completeness, "2023Q4"),
-        (steps.gate, "2023Q4"),
-        (steps.release, "2023Q4"),
+        (steps.ingest_department, ["hrss"]),
+        (steps.completeness, ["2023Q4"]),
+        (steps.gate, ["2023Q4"]),
+        (steps.waive_failures, ["2023Q4", {"failures": []}, {"params_input": {}}]),
+        (steps.draft, ["2023Q4"]),
+        (steps.publish, ["2023Q4", {"version": 1, "digest": "0" * 64}]),
     ],
+    ids=lambda v: v.__name__ if callable(v) else "",
 )
 def test_the_airflow_steps_that_write_refuse_while_a_command_holds_the_state(
-    step, subject: str, state: Path, monkeypatch: pytest.MonkeyPatch
+    step, args: list, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RETENTION_STATE", str(state))
     monkeypatch.setenv(TASK_LOCK_WAIT_ENV, "0")  # not the half hour a task queues for
     with held_elsewhere(state, "retention build") as holder:
         busy = pytest.raises(StateBusy, match=rf"retention build \(pid {holder.pid} on ")
         with busy:
-            step(subject)
+            step(*args)
 
 
 def test_the_dbt_build_tasks_refuse_while_a_command_holds_the_state(
