@@ -66,9 +66,10 @@ format: setup
 test: lint
 	$(BIN)/pytest
 
-# The edit-test loop: lint and every test that runs no Airflow DAG end to end (no services).
+# The edit-test loop: lint and every test that needs no services, runs no Airflow DAG and does
+# not put the whole sample through the pipeline (those are marked slow), on every core.
 check: lint
-	$(BIN)/pytest -m "not slow" -p no:cacheprovider
+	$(BIN)/pytest -m "not slow" -p no:cacheprovider -n auto
 
 # Airflow's backfill of every quarter of the sample (2022Q1-2024Q2) on a real deployment
 # (PostgreSQL, scheduler, api-server...): ten release runs, about 20 minutes.

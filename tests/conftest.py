@@ -131,6 +131,17 @@ def query(state: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+# The fixtures that load the whole bundled sample. A test that needs one takes a minute or more
+# of ingest and build the first time: it goes in the full tier (`make test`), not `make check`.
+WHOLE_SAMPLE = {"sample_state", "built", "gated"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if WHOLE_SAMPLE & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     path = tmp_path / "landing"

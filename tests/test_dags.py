@@ -1,4 +1,4 @@
-"""The Airflow DAGs: they import, say who owns them, retry, never cycle, parse fast, keep one
+"""The Airflow DAGs: they import, say who owns them, retry, never cycle, parse light, keep one
 writer on the warehouse, and run the whole job end to end in-process."""
 
 from __future__ import annotations
@@ -50,12 +50,30 @@ def test_every_dag_imports_with_tags_owner_and_retries(bag: DagBag) -> None:
         assert dag.topological_sort()  # raises on a cycle
 
 
-def test_each_dag_file_parses_in_under_two_seconds(bag: DagBag) -> None:
-    stats = {Path(s.file).name: s.duration for s in bag.dagbag_stats}
-    assert set(stats) == {"department_ingest.py", "quarterly_release.py"}
-    for name, duration in stats.items():
-        seconds = duration.total_seconds() if isinstance(duration, dt.timedelta) else duration
-        assert seconds < 2, name
+# What a DAG file must not import at parse time: the scheduler parses each file every few
+# seconds, and these take seconds to import (their work waits inside the tasks).
+HEAVY = {"duckdb", "pandas", "polars", "pyarrow", "great_expectations", "dbt", "matplotlib"}
+
+PARSE = """
+import sys
+from airflow.dag_processing.dagbag import DagBag
+before = set(sys.modules)
+bag = DagBag(dag_folder=sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+print("imported:", " ".join(sorted({m.split(".")[0] for m in set(sys.modules) - before})))
+"""
+
+
+def test_parsing_the_dag_files_imports_nothing_heavy(tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
+    parsed = subprocess.run(
+        [sys.executable, "-c", PARSE, str(DAGS_DIR)], env=env, capture_output=True, text=True
+    )
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    (line,) = [x for x in parsed.stdout.splitlines() if x.startswith("imported:")]
+    imported = set(line.split()[1:])
+    assert "retention" in imported  # the DAG files were read
+    assert not imported & HEAVY
 
 
 def test_every_task_that_opens_the_warehouse_takes_the_one_slot(bag: DagBag) -> None:

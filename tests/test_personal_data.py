@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import TEST_KEY, copy_landing
 
 from retention import vault
@@ -25,6 +26,7 @@ def clear_ids(data: bytes) -> list[bytes]:
     return CLEAR_ID.findall(data)
 
 
+@pytest.mark.slow  # the whole sample, ingested twice, built and released
 def test_no_clear_id_in_warehouse_logs_or_output(tmp_path: Path) -> None:
     landing = copy_landing(SAMPLE_LANDING, tmp_path / "landing")
     generate_broken(landing)

@@ -13,7 +13,6 @@ the pack: nothing here depends on it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,27 +23,8 @@ from retention import warehouse
 from retention.contract import default_contract
 from retention.ingest import ledger
 from retention.ingest.naming import Quarter
-from retention.paths import REFERENCE_DIR, warehouse_path
-
-
-@dataclass(frozen=True)
-class Deadline:
-    feed: str
-    department: str
-    days_after_quarter_end: int
-
-    def due_on(self, quarter: Quarter) -> dt.date:
-        return quarter.end + dt.timedelta(days=self.days_after_quarter_end)
-
-
-def submission_calendar() -> list[Deadline]:
-    """Every feed a quarter expects, in the calendar's order (the file dbt seeds from)."""
-    with (REFERENCE_DIR / "submission_calendar.csv").open(encoding="utf-8", newline="") as fh:
-        return [
-            Deadline(row["feed"], row["department"], int(row["due_days_after_quarter_end"]))
-            for row in csv.DictReader(fh)
-        ]
-
+from retention.paths import warehouse_path
+from retention.submission_calendar import Deadline, submission_calendar
 
 Missing = dict[str, list[str]]  # department code -> its missing feeds, in calendar order
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from retention.completeness import submission_calendar
 from retention.ingest.naming import Quarter
+from retention.submission_calendar import submission_calendar
 
 
 def last_due_days() -> int:
