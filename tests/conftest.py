@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,11 @@ from retention.pii import KEY_ENV, SAMPLE_MODE_ENV
 TEST_KEY = "a key for the tests only"
 os.environ[KEY_ENV] = TEST_KEY
 os.environ.pop(SAMPLE_MODE_ENV, None)
+
+# Airflow reads its configuration on first import (a test's, or a step's raising
+# AirflowFailException): a home of its own, not ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 # Tests write a file and ingest it at once; the wait for files still being written is tested
 # on its own (test_delivery.py).

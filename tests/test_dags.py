@@ -9,22 +9,16 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pendulum
 import pytest
+from airflow.dag_processing.dagbag import DagBag  # conftest gave Airflow a home
 from conftest import assert_the_samples_2023q4, query, retention_cli
 
-# Airflow reads its configuration on first import: give it a home of its own first.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-
-from airflow.dag_processing.dagbag import DagBag  # noqa: E402
-
-from retention.orchestration.embedded import DAGS_DIR  # noqa: E402
-from retention.orchestration.settings import WAREHOUSE_POOL  # noqa: E402
-from retention.paths import DBT_DIR  # noqa: E402
+from retention.orchestration.embedded import DAGS_DIR
+from retention.orchestration.settings import WAREHOUSE_POOL
+from retention.paths import DBT_DIR
 
 # The tasks that never open the warehouse; every other task takes the warehouse pool's slot.
 NO_WAREHOUSE = {"quarter", "approval", "notify", "build.dbt_producer_watcher_done"}

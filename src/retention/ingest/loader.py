@@ -19,6 +19,7 @@ import duckdb
 
 from retention import keyring, pii, state_files, vault, warehouse
 from retention.contract import Contract, Feed, default_contract
+from retention.errors import ExpectedError
 from retention.ingest import checking, ledger, rules
 from retention.ingest.delivery import (
     Delivered,
@@ -96,11 +97,7 @@ def ingest(
     Each file is handled alone: whatever happens while it is read, checked or loaded ends as
     that file's result, and the run goes on with the next."""
     state_files.owner_only()
-    if not landing.is_dir():  # a mistyped folder must not look like a quiet quarter
-        raise IngestStopped(
-            f"找不到报送目录 {landing}，请检查 --landing / landing folder {landing} does not "
-            "exist or is not a folder: check --landing"
-        )
+    require_landing(landing)
     contract = contract or default_contract()
     settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
@@ -167,6 +164,15 @@ def ingest(
         con.close()
 
 
+def require_landing(landing: Path) -> None:
+    """A mistyped folder must not look like a quiet quarter."""
+    if not landing.is_dir():
+        raise IngestStopped(
+            f"找不到报送目录 {landing}，请检查 --landing / landing folder {landing} does not "
+            "exist or is not a folder: check --landing"
+        )
+
+
 def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> FileResult | None:
     if item.problem:
         return _not_a_file(con, item)
@@ -175,7 +181,7 @@ def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> File
     return _ingest_file(con, sandbox, contract, item, state, key)
 
 
-class IngestStopped(Exception):
+class IngestStopped(ExpectedError):
     """The run cannot go on (no landing folder, a full disk): one bilingual line saying why
     and what to do. Files handled before it stay as they are, and `results` reports them."""
 

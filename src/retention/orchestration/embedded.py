@@ -1,6 +1,7 @@
-"""`retention run`: the real DAGs, run in this process with `dag.test` on an embedded SQLite
-metadata database in the state folder, against the embedded DuckDB warehouse. The approval
-step is marked approved: nobody is there to answer it."""
+"""The DAGs of `retention run`, run with `dag.test` on an embedded SQLite metadata database in
+the state folder, against the embedded DuckDB warehouse: the four department ingests, then the
+quarter's release. The approval step is marked approved: nobody is there to answer it. This
+runs in the child process run_command.py starts; a listener tells it every task's end."""
 
 from __future__ import annotations
 
@@ -43,15 +44,16 @@ def _migrate() -> None:
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
 
 
-def run(quarter: str, landing: Path, state: Path, out: Path) -> dict:
+def run_dags(quarter: str, landing: Path, state: Path, out: Path) -> None:
     _configure(landing, state, out)
     _migrate()
     from airflow.dag_processing.dagbag import DagBag
 
     from retention.build import manifest
+    from retention.orchestration.task_listener import listen
 
     manifest()  # the release DAG draws its dbt tasks from it
-
+    listen()
     bag = DagBag(dag_folder=str(DAGS_DIR))
     if bag.import_errors:
         raise RunFailed(f"DAG files do not import: {bag.import_errors}")
@@ -61,12 +63,3 @@ def run(quarter: str, landing: Path, state: Path, out: Path) -> dict:
         dag_run = bag.get_dag(dag_id).test(run_conf=conf, mark_success_pattern="^approval$")
         if str(dag_run.state) != "success":
             raise RunFailed(f"{dag_id} ended {dag_run.state}")
-    from retention.release.versions import previous_manifest
-
-    manifest = previous_manifest(out, quarter)
-    return {
-        "quarter": quarter,
-        "version": manifest["version"],
-        "status": manifest["status"],
-        "path": str(out / quarter / f"v{manifest['version']}"),
-    }

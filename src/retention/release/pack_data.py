@@ -11,10 +11,11 @@ import duckdb
 
 from retention import warehouse
 from retention.builds import BuildRun, NotBuilt, current_build
+from retention.errors import CHECKS_FAILED, ExpectedError
 from retention.kpis import kpis_document
 
 
-class ReleaseRefused(RuntimeError):
+class ReleaseRefused(ExpectedError):
     """The quarter may not be released; the message says why and what to do."""
 
 
@@ -96,8 +97,11 @@ def latest_gate_run(
             for f in failed
         )
         raise ReleaseRefused(
-            f"{quarter} failed {len(failed)} blocking check(s) of the quality gate "
-            f"(run {run['run_id']}): {lines}"
+            f"{quarter} 未通过质量检查的 {len(failed)} 项阻断检查（{run['run_id']}），不能发布："
+            f"请改正数据、重新报送后再运行 / {quarter} failed {len(failed)} blocking check(s) of "
+            f"the quality gate (run {run['run_id']}): correct the data and deliver it again "
+            f"before releasing: {lines}",
+            exit_code=CHECKS_FAILED,
         )
     return run
 
