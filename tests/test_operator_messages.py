@@ -5,11 +5,11 @@ only with --debug."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -161,37 +161,43 @@ def room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return room
 
 
-def test_a_full_disk_while_loading_is_one_line_naming_it(room: Path) -> None:
-    python = f"{sys.executable} -m retention.cli"
-    run = _tmpfs_run(
-        "6m", f'{python} ingest --landing {SAMPLE_LANDING} --state "$ROOM/state" --sample-key'
-    )
-    assert run.returncode == REFUSED, run.stderr[-2000:]
-    line = run.stderr.strip().splitlines()[-1]
+def test_a_full_disk_while_loading_stops_with_one_line_and_refuses_no_file(room: Path) -> None:
+    """The reading children and DuckDB find the disk full: the run stops, no good file is
+    quarantined for it, and with room again the next run loads the rest."""
+    ingest = f"{sys.executable} -m retention.cli ingest --landing {SAMPLE_LANDING}"
+    script = f"""
+        {ingest} --state "$ROOM/state" --sample-key > "$ROOM/full.out"
+        echo "exit $?" >&2
+        cat "$ROOM/full.out"
+        mount -o remount,size=200m "$ROOM" && {ingest} --state "$ROOM/state" --sample-key
+    """
+    run = _tmpfs_run("6m", script)
+    first, _, _ = run.stderr.partition(f"exit {REFUSED}\n")
+    (line,) = [line for line in first.splitlines() if "SAMPLE MODE" not in line]
+    assert line.startswith("磁盘已满，已停止入库（") and "the disk is full: ingest stopped" in line
     assert "Traceback" not in run.stderr
-    assert "磁盘已满" in line or "磁盘空间不足" in line
-    assert "free space" in line
+    totals = re.findall(r"(\d+) files: (\d+) loaded, (\d+) refused", run.stdout)
+    assert len(totals) == 2 and run.returncode == 0
+    assert [refused for *_, refused in totals] == ["0", "0"], "a full disk is no file's fault"
+    assert sum(int(loaded) for _, loaded, _ in totals) == 137  # the whole sample, once
 
 
 def test_a_full_disk_while_building_is_one_line_not_cannot_rollback(
     built: Path, room: Path
 ) -> None:
-    """dbt's models fill the disk: DuckDB's error, and the one its rollback raises on top."""
-    python = f"{sys.executable} -m retention.cli"
-    size = warehouse_path(built).stat().st_size
-    script = textwrap.dedent(
-        f"""
+    """dbt's models fill the disk: dbt's errors, and those of the log it cannot write."""
+    script = f"""
         cp -r {built} "$ROOM/state" || exit 98
-        head -c $(( $(df --output=avail -B1 "$ROOM" | tail -1) - {size // 4} )) /dev/zero \\
-            > "$ROOM/filler" 2>/dev/null
-        {python} build --state "$ROOM/state"
-        """
-    )
-    run = _tmpfs_run(f"{3 * size + 64 * 2**20}", script)
+        head -c $(( $(df --output=avail -B1 "$ROOM" | tail -1) - 2097152 )) /dev/zero \\
+            > "$ROOM/filler"
+        {sys.executable} -m retention.cli build --state "$ROOM/state"
+    """
+    run = _tmpfs_run("200m", script)
     assert run.returncode == REFUSED, run.stderr[-2000:]
     line = one_line(run)
-    assert line.startswith("磁盘空间不足（") and "the disk is full" in line
-    assert "cannot rollback" not in line
+    assert line.startswith("磁盘空间不足（") and "the disk is full (" in line
+    assert "free space on that disk and run the command again" in line
+    assert run.stdout == ""
 
 
 def test_sigterm_and_ctrl_c_stop_a_long_ingest_with_one_line(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ def _build(args: argparse.Namespace) -> int:
     except BuildFailed as failed:
         if _stopped.is_set():  # dbt caught the interrupt and reports a failed run
             raise
-        if known := errors.recognised(failed):  # dbt's node failed on a full disk
+        if known := errors.recognised(failed, args.state):  # a node found the disk full
             raise known from failed
         log = args.state / "dbt" / "logs" / "dbt.log"
         print(
@@ -410,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # A log that cannot be written (a full disk) must not print tracebacks over the one line
+    logging.raiseExceptions = args.debug
     if getattr(args, "sample_key", False):  # inherited by the Airflow tasks of `run`
         os.environ[pii.SAMPLE_MODE_ENV] = "1"
     try:

@@ -36,11 +36,12 @@ class ExpectedError(Exception):
 
 
 class DiskFull(ExpectedError):
-    def __init__(self, where: object) -> None:
+    def __init__(self, where: object = None) -> None:
+        zh, en = (f"（{where}）", f" ({where})") if where else ("", "")
         super().__init__(
-            f"磁盘空间不足（{where}），操作未完成，已完成的部分保持不变：请清理磁盘空间后重新"
-            f"运行 / the disk is full ({where}): nothing half-done was kept; free space on "
-            "that disk and run the command again"
+            f"磁盘空间不足{zh}，之前完成的步骤不受影响：请清理该磁盘后重新运行 / the disk is "
+            f"full{en}; what finished before is intact: free space on that disk and run the "
+            "command again"
         )
 
 
@@ -58,9 +59,9 @@ class WarehouseBusy(ExpectedError):
         )
 
 
-# A write that found no room: a full disk, a quota, a file-size limit.
-_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_NO_ROOM_TEXT = re.compile(r"No space left on device|Disk quota exceeded|File too large")
+# A write that found no room on its disk: full, or over a quota.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+_DISK_FULL_TEXT = re.compile(r"No space left on device|Disk quota exceeded")
 _DUCKDB_LOCK = re.compile(r"Could not set lock on file \"([^\"]+)\"(?:.*?(PID \d+))?", re.S)
 
 
@@ -81,16 +82,27 @@ def recognised(error: BaseException, where: object = None) -> ExpectedError | No
         if isinstance(link, ExpectedError):
             return link
     for link in _chain(error):
-        if isinstance(link, OSError) and link.errno in _NO_ROOM:
+        # a file-size limit (RLIMIT_FSIZE) reads the same to whoever ran the command
+        if isinstance(link, OSError) and link.errno in _DISK_FULL | {errno.EFBIG}:
             return DiskFull(link.filename or where or link.strerror)
         text = str(link)
-        if _NO_ROOM_TEXT.search(text):
+        if _DISK_FULL_TEXT.search(text) or "File too large" in text:
             named = re.search(r"\"(/[^\"]+)\"", text)
-            return DiskFull(named.group(1) if named else where or "?")
+            return DiskFull(named.group(1) if named else where)
         if locked := _DUCKDB_LOCK.search(text):
             path, pid = locked.groups()
             return WarehouseBusy(f"{path}, {pid.lower()}" if pid else path)
     return None
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether the disk was full (or over a quota), however the error surfaced; not a file-size
+    limit, which the ingest's reading children set to stop a file that would write too much."""
+    return any(
+        (isinstance(link, OSError) and link.errno in _DISK_FULL)
+        or bool(_DISK_FULL_TEXT.search(str(link)))
+        for link in _chain(error)
+    )
 
 
 def one_line(error: BaseException) -> str:

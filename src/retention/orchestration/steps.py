@@ -36,7 +36,7 @@ def writes_state(step: Callable[[str], Result]) -> Callable[[str], Result]:
             with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
                 return step(subject)
         except Exception as error:
-            known = errors.recognised(error)
+            known = errors.recognised(error, settings.state())
             if known is None or known.retry_helps:
                 raise
             from airflow.sdk.exceptions import AirflowFailException
