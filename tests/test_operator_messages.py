@@ -161,10 +161,16 @@ def room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return room
 
 
-def test_a_full_disk_while_loading_stops_with_one_line_and_refuses_no_file(room: Path) -> None:
+def test_a_full_disk_while_loading_stops_with_one_line_and_refuses_no_file(
+    room: Path, landing: Path
+) -> None:
     """The reading children and DuckDB find the disk full: the run stops, no good file is
     quarantined for it, and with room again the next run loads the rest."""
-    ingest = f"{sys.executable} -m retention.cli ingest --landing {SAMPLE_LANDING}"
+    intake = sorted((SAMPLE_LANDING / "hrss").glob("graduate_intake_*"))  # 5 MB, 10 files
+    for path in intake:
+        (landing / "hrss").mkdir(exist_ok=True)
+        shutil.copy(path, landing / "hrss")
+    ingest = f"{sys.executable} -m retention.cli ingest --landing {landing}"
     script = f"""
         {ingest} --state "$ROOM/state" --sample-key > "$ROOM/full.out"
         echo "exit $?" >&2
@@ -179,7 +185,7 @@ def test_a_full_disk_while_loading_stops_with_one_line_and_refuses_no_file(room:
     totals = re.findall(r"(\d+) files: (\d+) loaded, (\d+) refused", run.stdout)
     assert len(totals) == 2 and run.returncode == 0
     assert [refused for *_, refused in totals] == ["0", "0"], "a full disk is no file's fault"
-    assert sum(int(loaded) for _, loaded, _ in totals) == 137  # the whole sample, once
+    assert sum(int(loaded) for _, loaded, _ in totals) == len(intake)  # each file, once
 
 
 def test_a_full_disk_while_building_is_one_line_not_cannot_rollback(
