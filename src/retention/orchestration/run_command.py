@@ -221,7 +221,8 @@ class _Console:
             self._told_group()
         if group and not self.group:
             self.group = {"name": group, "since": time.monotonic(), "done": 0}
-        self.started[event["task"]] = time.monotonic()
+        if not group:
+            self.started[event["task"]] = time.monotonic()
 
     def _success(self, event: dict) -> None:
         task, result = event["task"], event["result"]
