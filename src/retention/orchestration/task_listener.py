@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from airflow.sdk._shared.listeners import hookimpl
 from airflow.sdk.listener import get_listener_manager
+from cosmos.exceptions import CosmosDbtRunError
 
+from retention import errors
 from retention.orchestration import events
 
 
@@ -28,8 +30,21 @@ class TaskEvents:
 
     @hookimpl
     def on_task_instance_failed(self, previous_state, task_instance, error) -> None:
-        said = events.failure(error or RuntimeError("no exception given"))
+        error = error or RuntimeError("no exception given")
+        said = events.failure(error)
+        if said["code"] == errors.UNEXPECTED and isinstance(error, CosmosDbtRunError):
+            said = _dbt_failed(error)
         events.emit("failed", **said, **_names(task_instance))
+
+
+def _dbt_failed(error: CosmosDbtRunError) -> dict[str, object]:
+    """A model or a data test failed (Cosmos names them): the data's fault, or the models'."""
+    detail = errors.one_line(error).removeprefix("CosmosDbtRunError: ")
+    return {
+        "reason": f"dbt 构建失败（{detail}），请按日志改正后重新运行 / the dbt build failed "
+        f"({detail}): the log names each model and test; fix them and run again",
+        "code": errors.CHECKS_FAILED,
+    }
 
 
 def listen() -> None:
