@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -183,4 +184,8 @@ def test_a_quarter_failing_the_gate_stops_the_run_at_the_gate_with_exit_1(tmp_pa
     assert "ingestion_health.rejected_rows_under_threshold" in line
     assert line.endswith(f"（完整日志 / full log: {log}）")
     assert "gate 2023Q4" not in stdout and not out.exists()
-    assert "No tasks to run" not in log.read_text(encoding="utf-8")  # no waiting for a retry
+    with sqlite3.connect(state / "airflow" / "airflow.db") as airflow:
+        gate = airflow.execute(
+            "select state, try_number, max_tries from task_instance where task_id = 'gate'"
+        ).fetchall()
+    assert gate == [("failed", 1, 2)], "failed for good on its first try, its retries unused"

@@ -8,10 +8,11 @@ which one stands.
 
 A failed task ends the command at once, with one line naming the step, the quarter, the reason
 (Chinese and English) and the log, and the exit code the reason means; nobody waits for the DAG
-run to wind down or for retries. Ctrl-C or SIGTERM stops the child's whole group: SIGTERM,
-then SIGKILL after a few seconds. Either way the warehouse and the releases stay as the last
-finished step left them: DuckDB's transactions are atomic, and a release is written aside and
-renamed into place (release/versions.py); the next run takes up the rest.
+run to wind down or for retries. Ctrl-C or SIGTERM stops the child's whole group: SIGINT (as
+Ctrl-C at a terminal would), then SIGKILL after a few seconds. Either way the warehouse and the
+releases stay as the last finished step left them: DuckDB's transactions are atomic, and a
+release is written aside and renamed into place (release/versions.py); the next run takes up
+the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from retention import errors
 from retention.orchestration import events
 from retention.state_files import private_dir, private_file
 
-# SIGTERM lets the child's steps undo what they started; then SIGKILL, well inside 10 seconds.
+# SIGINT lets the child's steps undo what they started (Airflow's task runner turns SIGTERM
+# into a call of the operator's on_kill and carries on); then SIGKILL, well inside 10 seconds.
 GRACE_SECONDS = 4.0
 POLL_SECONDS = 0.5
 
@@ -52,7 +54,9 @@ def run(quarter: str, landing: Path, state: Path, out: Path) -> int:
     try:
         return _Console(quarter, landing, log).follow(child, read_end)
     finally:
-        child.stop()
+        if how := child.stop():
+            with log.open("a", encoding="utf-8") as record:
+                record.write(f"retention run: the DAGs' process was {how}\n")
         os.close(read_end)
 
 
@@ -78,7 +82,7 @@ def _child(quarter: str, landing: Path, state: Path, out: Path, log: Path, fd: i
         run_dags(quarter, landing, state, out)
         events.emit("finished")
         code = errors.OK
-    except KeyboardInterrupt:  # the parent's SIGTERM (cli._interrupt)
+    except KeyboardInterrupt:  # the parent's SIGINT (cli._interrupt)
         code = errors.INTERRUPTED
     except BaseException as error:
         traceback.print_exc()
@@ -133,19 +137,26 @@ class _Child:
             time.sleep(0.05)
         return self.status
 
-    def stop(self) -> None:
-        """SIGTERM to the child's group, SIGKILL after the grace; the child reaped. A second
-        Ctrl-C meanwhile waits until this is done."""
+    def stop(self) -> str | None:
+        """SIGINT to the child's group, SIGKILL after the grace; the child reaped. A second
+        Ctrl-C meanwhile waits until this is done. Says how the child was stopped, if it was."""
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        how = None
         try:
             if self.poll() is None:
-                self._signal(signal.SIGTERM)
-                self.wait(GRACE_SECONDS)
+                started = time.monotonic()
+                self._signal(signal.SIGINT)
+                how = "interrupted (SIGINT)"
+                if self.wait(GRACE_SECONDS) is None:
+                    how = f"killed (SIGKILL), {GRACE_SECONDS:.0f} s after SIGINT"
+                else:
+                    how += f", ending {time.monotonic() - started:.1f} s later"
             self._signal(signal.SIGKILL)  # the child if still there, and what it started
             if self.status is None:
                 self.status = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return how
 
     def _signal(self, number: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -264,7 +275,7 @@ class _Console:
         files = told["files"]
         if not files:
             return f"ingest {department}: no new files"
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(files.items()))
+        counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(files.items()))
         rows = told["rows"]
         return (
             f"ingest {department}: {sum(files.values())} files ({counts}), "
