@@ -7,14 +7,12 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn
 
-from retention import errors, pii, state_lock
+from retention import errors, interrupts, pii, state_lock
 from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING, warehouse_path
 from retention.state_files import owner_only
 
@@ -61,7 +59,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         nodes = build(args.state)
     except BuildFailed as failed:
-        if _stopped.is_set():  # dbt caught the interrupt and reports a failed run
+        if interrupts.stopped.is_set():  # dbt caught the interrupt and reports a failed run
             raise
         if known := errors.recognised(failed, args.state):  # a node found the disk full
             raise known from failed
@@ -361,16 +359,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-# Set by SIGTERM and Ctrl-C: a library that catches the interrupt (dbt, DuckDB) reports an
-# error of its own, which is then told as the interruption it was.
-_stopped = threading.Event()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    _stopped.set()
-    raise KeyboardInterrupt  # SIGTERM stops a command the way Ctrl-C does, cleaning up
-
-
 # Commands that work on a warehouse already there; ingest and run make a new one.
 _NEEDS_A_WAREHOUSE = {"build", "kpis", "validate", "release", "rekey", "archive"}
 
@@ -400,8 +388,7 @@ def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextMa
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    interrupts.stop_on_signals()
 
     owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
@@ -426,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as error:
-        if _stopped.is_set():  # a library caught the interrupt and raised its own error
+        if interrupts.stopped.is_set():  # a library caught the interrupt and raised its own error
             return _interrupted()  # (DuckDB: "Query interrupted", dbt: a failed run)
         return _failed(args, error)
 

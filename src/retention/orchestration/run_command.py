@@ -82,7 +82,7 @@ def _child(quarter: str, landing: Path, state: Path, out: Path, log: Path, fd: i
         run_dags(quarter, landing, state, out)
         events.emit("finished")
         code = errors.OK
-    except KeyboardInterrupt:  # the parent's SIGINT (cli._interrupt)
+    except KeyboardInterrupt:  # the parent's SIGINT (interrupts.py)
         code = errors.INTERRUPTED
     except BaseException as error:
         traceback.print_exc()

@@ -4,11 +4,15 @@ events (events.py). One place for every task, Cosmos's included."""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import NoReturn
+
 from airflow.sdk._shared.listeners import hookimpl
 from airflow.sdk.listener import get_listener_manager
 from cosmos.exceptions import CosmosDbtRunError
 
-from retention import errors
+from retention import errors, interrupts
 from retention.orchestration import events
 
 
@@ -30,11 +34,21 @@ class TaskEvents:
 
     @hookimpl
     def on_task_instance_failed(self, previous_state, task_instance, error) -> None:
+        if interrupts.stopped.is_set():  # `retention run` stopping this process (SIGINT)
+            _end_interrupted()
         error = error or RuntimeError("no exception given")
         said = events.failure(error)
         if said["code"] == errors.UNEXPECTED and isinstance(error, CosmosDbtRunError):
             said = _dbt_failed(error)
         events.emit("failed", **said, **_names(task_instance))
+
+
+def _end_interrupted() -> NoReturn:
+    """The task has unwound (its transactions rolled back, its staging folder removed), and
+    Airflow or dbt caught the interrupt: end here, or dag.test would retry the task or go on."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(errors.INTERRUPTED)
 
 
 def _dbt_failed(error: CosmosDbtRunError) -> dict[str, object]:
