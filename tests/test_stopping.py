@@ -4,8 +4,10 @@ the operator in a few lines, the rest going to its log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import shutil
 import signal
 import sqlite3
@@ -15,14 +17,17 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    INTAKE_HEADER,
     Undisturbed,
     copy_landing,
+    intake_row,
     read_rows,
     resend_without,
     retention_cli,
     run_logs,
     wait_for_log,
     what_a_run_leaves,
+    write_csv,
 )
 
 from retention.paths import SAMPLE_LANDING
@@ -189,3 +194,25 @@ def test_a_quarter_failing_the_gate_stops_the_run_at_the_gate_with_exit_1(tmp_pa
             "select state, try_number, max_tries from task_instance where task_id = 'gate'"
         ).fetchall()
     assert gate == [("failed", 1, 2)], "failed for good on its first try, its retries unused"
+
+
+def test_on_a_terminal_a_bar_shows_the_files_being_loaded(landing: Path, tmp_path: Path) -> None:
+    """One small delivery: the bar names the file being read; then a quarter nothing was
+    delivered for stops the run at completeness."""
+    write_csv(landing / "hrss/graduate_intake_2023Q3.csv", INTAKE_HEADER, [intake_row(1)])
+    state, out = tmp_path / "state", tmp_path / "releases"
+    command = [sys.executable, "-m", "retention.cli", "run", "--quarter", "2023Q4"]
+    command += ["--landing", str(landing), "--state", str(state), "--out", str(out)]
+    terminal, its_end = pty.openpty()
+    process = subprocess.Popen(command, stdin=its_end, stdout=its_end, stderr=its_end)
+    os.close(its_end)
+    shown = b""
+    with contextlib.suppress(OSError):  # EIO once the command has closed the terminal
+        while chunk := os.read(terminal, 65536):
+            shown += chunk
+    os.close(terminal)
+    assert process.wait(timeout=600) == 2
+    text = shown.decode("utf-8", errors="replace")
+    assert "graduate_intake_2023Q3.csv" in text and "━" in text  # the bar, drawn by rich
+    assert "ingest hrss: 1 file (1 loaded), 1 rows loaded, 0 rejected" in text
+    assert "停在 completeness 步骤" in text

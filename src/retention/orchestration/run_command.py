@@ -278,7 +278,7 @@ class _Console:
         counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(files.items()))
         rows = told["rows"]
         return (
-            f"ingest {department}: {sum(files.values())} files ({counts}), "
+            f"ingest {department}: {_files(sum(files.values()))} ({counts}), "
             f"{rows['loaded']:,} rows loaded, {rows['rejected']:,} rejected"
         )
 
@@ -310,3 +310,7 @@ class _Console:
         return outcome(
             **{k: self.release[k] for k in ("quarter", "version", "status", "path", "created")}
         )
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
