@@ -10,6 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,7 +21,7 @@ import xlsxwriter
 
 from retention.identifiers import id_check_char, uscc_check_char
 from retention.ingest.loader import ingest
-from retention.paths import SAMPLE_LANDING, warehouse_path
+from retention.paths import PROJECT_ROOT, SAMPLE_LANDING, warehouse_path
 from retention.pii import KEY_ENV, SAMPLE_MODE_ENV
 
 # The loader refuses to run without a key: every test (and the commands and Airflow tasks it
@@ -26,6 +29,11 @@ from retention.pii import KEY_ENV, SAMPLE_MODE_ENV
 TEST_KEY = "a key for the tests only"
 os.environ[KEY_ENV] = TEST_KEY
 os.environ.pop(SAMPLE_MODE_ENV, None)
+
+# Airflow reads its configuration on first import (a test's, or a step's raising
+# AirflowFailException): a home of its own, not ~/airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 # Tests write a file and ingest it at once; the wait for files still being written is tested
 # on its own (test_delivery.py).
@@ -243,3 +251,57 @@ def receivers():
 
     with MailServer() as mail, DingTalkRobot() as robot:
         yield mail, robot
+
+
+@dataclass(frozen=True)
+class Undisturbed:
+    state: Path
+    out: Path
+    console: list[str]  # what `make run` printed, stdout and stderr as a terminal shows them
+
+
+@pytest.fixture(scope="session")
+def undisturbed(tmp_path_factory: pytest.TempPathFactory) -> Undisturbed:
+    """`make run` for 2023Q4 on the sample, from an empty state: what interrupted runs, run
+    again, must end as."""
+    root = tmp_path_factory.mktemp("undisturbed")
+    state, out = root / "state", root / "releases"
+    command = ["make", "--no-print-directory", "-C", str(PROJECT_ROOT), "run", "QUARTER=2023Q4"]
+    command += [f"STATE={state}", f"OUT={out}"]
+    run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.returncode == 0, run.stdout[-3000:]
+    return Undisturbed(state, out, run.stdout.splitlines())
+
+
+def what_a_run_leaves(state: Path) -> dict:
+    """What a run leaves in the warehouse, without the times it did it at: every table's rows
+    counted, the ledger's deliveries and the quarter's KPI report."""
+    tables = query(
+        state,
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('raw', 'ledger', 'marts', 'reports') order by 1",
+    )
+    return {
+        "rows": {t: query(state, f"select count(*) from {t}")[0][0] for (t,) in tables},
+        "ledger": query(
+            state,
+            "select feed, quarter, version, file_sha256, status, rows_loaded, rows_rejected "
+            "from ledger.submissions order by all",
+        ),
+        "kpis": query(state, "select * from reports.rpt_quarterly_kpis order by all"),
+    }
+
+
+def run_logs(state: Path) -> list[Path]:
+    """The logs `retention run` wrote in the state folder, oldest first."""
+    return sorted((state / "logs").glob("run-*.log"))
+
+
+def wait_for_log(state: Path, text: str, process: subprocess.Popen) -> None:
+    """Until the run's log (its latest) has a line with `text`; the run must not end first."""
+    while process.poll() is None:
+        logs = run_logs(state) if (state / "logs").is_dir() else []
+        if logs and text in logs[-1].read_text(encoding="utf-8", errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the run ended ({process.returncode}) before its log said {text!r}")

@@ -107,7 +107,7 @@ def test_waive_refuses_what_is_not_a_blocking_failure_or_lacks_a_name_or_reason(
             "waive", "--quarter", QUARTER, "--check", check, "--by", by, "--reason", reason,
             "--state", str(state),
         )  # fmt: skip
-        assert run.returncode == 1 and run.stdout == "", run.stdout
+        assert run.returncode == 2 and run.stdout == "", run.stdout
         return run.stderr
 
     unknown = cli("raw.no_such_feed")

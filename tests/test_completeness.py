@@ -47,11 +47,16 @@ def test_a_quarter_with_nothing_delivered_stops_before_any_build(
 ) -> None:
     state = sample_state[0]
     monkeypatch.setenv("RETENTION_STATE", str(state))
-    with pytest.raises(QuarterNotReady) as refused:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException) as failed:  # no retry: it would refuse again
         steps.completeness("2024Q3")  # the quarter after the sample's last, long over
-    assert (refused.value.quarter, refused.value.reason) == ("2024Q3", "nothing_delivered")
-    assert refused.value.missing == EVERY_FEED
-    message = str(refused.value)
+    refused = failed.value.__cause__
+    assert isinstance(refused, QuarterNotReady)
+    assert (refused.quarter, refused.reason) == ("2024Q3", "nothing_delivered")
+    assert refused.missing == EVERY_FEED
+    assert str(failed.value) == str(refused)
+    message = str(refused)
     assert message.startswith("2024Q3 没有任何部门报送数据，请检查报送目录、运行 retention ingest")
     assert "/ nothing has been delivered for 2024Q3: check the landing folder, run" in message
     assert f"未报送 / missing: {HRSS_LISTED}; 教育局 (education): graduate_roster" in message

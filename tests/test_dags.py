@@ -9,22 +9,22 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pendulum
 import pytest
-from conftest import assert_the_samples_2023q4, query, retention_cli
+from airflow.dag_processing.dagbag import DagBag  # conftest gave Airflow a home
+from conftest import (
+    Undisturbed,
+    assert_the_samples_2023q4,
+    retention_cli,
+    wait_for_log,
+    what_a_run_leaves,
+)
 
-# Airflow reads its configuration on first import: give it a home of its own first.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-
-from airflow.dag_processing.dagbag import DagBag  # noqa: E402
-
-from retention.orchestration.embedded import DAGS_DIR  # noqa: E402
-from retention.orchestration.settings import WAREHOUSE_POOL  # noqa: E402
-from retention.paths import DBT_DIR  # noqa: E402
+from retention.orchestration.embedded import DAGS_DIR
+from retention.orchestration.settings import WAREHOUSE_POOL
+from retention.paths import DBT_DIR
 
 # The tasks that never open the warehouse; every other task takes the warehouse pool's slot.
 NO_WAREHOUSE = {"quarter", "waive", "approval", "notify", "build.dbt_producer_watcher_done"}
@@ -116,66 +116,35 @@ def test_release_runs_the_day_after_the_last_deadline_in_shanghai(bag: DagBag) -
     assert (second.month, second.day) == (4, 21)
 
 
-@pytest.fixture(scope="module")
-def undisturbed(tmp_path_factory) -> tuple[Path, Path]:
-    """`retention run` for 2023Q4 on the sample, from an empty state: (state, releases)."""
-    root = tmp_path_factory.mktemp("undisturbed")
-    state, out = root / "state", root / "releases"
-    run = retention_cli("run", "--quarter", "2023Q4", "--state", str(state), "--out", str(out))
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return state, out
-
-
 @pytest.mark.slow
-def test_the_embedded_run_releases_the_samples_2023q4(undisturbed: tuple[Path, Path]) -> None:
-    assert_the_samples_2023q4(undisturbed[1] / "2023Q4/v1")
-
-
-def _warehouse(state: Path) -> dict:
-    """What a run leaves in the warehouse, without the times it did it at: every table's rows
-    counted, the ledger's deliveries and the quarter's KPI report."""
-    tables = query(
-        state,
-        "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema in ('raw', 'ledger', 'marts', 'reports') order by 1",
-    )
-    return {
-        "rows": {t: query(state, f"select count(*) from {t}")[0][0] for (t,) in tables},
-        "ledger": query(
-            state,
-            "select feed, quarter, version, file_sha256, status, rows_loaded, rows_rejected "
-            "from ledger.submissions order by all",
-        ),
-        "kpis": query(state, "select * from reports.rpt_quarterly_kpis order by all"),
-    }
+def test_the_embedded_run_releases_the_samples_2023q4(undisturbed: Undisturbed) -> None:
+    assert_the_samples_2023q4(undisturbed.out / "2023Q4/v1")
 
 
 @pytest.mark.slow
 def test_a_run_killed_mid_ingest_and_started_again_ends_as_an_undisturbed_one(
-    undisturbed: tuple[Path, Path], tmp_path: Path
+    undisturbed: Undisturbed, tmp_path: Path
 ) -> None:
     state, out = tmp_path / "state", tmp_path / "releases"
     args = ["run", "--quarter", "2023Q4", "--state", str(state), "--out", str(out)]
     process = subprocess.Popen(
         [sys.executable, "-m", "retention.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    for line in process.stdout:  # the third department's ingest is writing
-        if "replacing raw.graduate_intake" in line:
-            break
-    os.killpg(process.pid, signal.SIGKILL)
+    # the third department's ingest is writing
+    wait_for_log(state, "replacing raw.graduate_intake", process)
+    os.killpg(process.pid, signal.SIGKILL)  # the command and the child running the DAGs
     process.wait()
     assert not (out / "2023Q4").exists()
 
     again = retention_cli(*args)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert _warehouse(state) == _warehouse(undisturbed[0])
+    assert what_a_run_leaves(state) == what_a_run_leaves(undisturbed.state)
     released, expected = (
         json.loads((root / "2023Q4/v1/kpis.json").read_text(encoding="utf-8"))["kpis"]
-        for root in (out, undisturbed[1])
+        for root in (out, undisturbed.out)
     )
     assert released == expected
     assert not (out / "2023Q4/v2").exists()

@@ -3,15 +3,10 @@ only by the environment docker-compose.yml builds from .env."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import pytest
 from deployment import compose_environment
 
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="airflow-home-"))
-
-from retention.orchestration.notify import (  # noqa: E402
+from retention.orchestration.notify import (  # conftest gave Airflow a home
     NotDelivered,
     failure_message,
     notify,

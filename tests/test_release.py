@@ -186,4 +186,5 @@ def test_a_failed_gate_blocks_the_release(gated: Path, tmp_path: Path) -> None:
     run = retention_cli(
         "release", "--quarter", QUARTER, "--state", str(state), "--out", str(tmp_path)
     )
-    assert run.returncode == 1 and "refused" in run.stderr
+    assert run.returncode == 1 and "blocking check(s) of the quality gate" in run.stderr
+    assert "未通过质量检查" in run.stderr and len(run.stderr.strip().splitlines()) == 1

@@ -36,8 +36,11 @@ def run_dbt(state: Path, *args: str) -> list:
     from dbt.cli.main import dbtRunner
 
     os.environ["RETENTION_WAREHOUSE"] = str(warehouse_path(state))
-    # the profile's keep_open: false closes the warehouse when dbt is done with it
-    result = dbtRunner().invoke(dbt_args(state, *args, "--quiet"))
+    # the profile's keep_open: false closes the warehouse when dbt is done with it; nothing on
+    # the console (dbt prints its own tracebacks there): the failures come back in the result,
+    # and everything is in <state>/dbt/logs/dbt.log
+    quiet = ("--log-level", "none", "--log-level-file", "debug")
+    result = dbtRunner().invoke(dbt_args(state, *args, *quiet))
     nodes = list(result.result or []) if hasattr(result.result, "__iter__") else []
     failed = [n for n in nodes if str(n.status) in {"error", "fail", "runtime error"}]
     if not result.success:

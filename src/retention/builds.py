@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from retention.errors import ExpectedError
 from retention.warehouse import one
 
 
-class NotBuilt(RuntimeError):
+class NotBuilt(ExpectedError):
     """The warehouse's models are not a finished build of the current ledger; the message says
     why, in Chinese and English, and names `retention build`."""
 

@@ -8,12 +8,12 @@ import datetime as dt
 import json
 import logging
 import os
-import signal
 import sys
-import threading
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
-from retention import pii, state_lock
+from retention import errors, interrupts, pii, state_lock
 from retention.paths import DEFAULT_RELEASES, DEFAULT_STATE, SAMPLE_LANDING, warehouse_path
 from retention.state_files import owner_only
 
@@ -60,8 +60,10 @@ def _build(args: argparse.Namespace) -> int:
     try:
         nodes = build(args.state)
     except BuildFailed as failed:
-        if _stopped.is_set():  # dbt caught the interrupt and reports a failed run
+        if interrupts.stopped.is_set():  # dbt caught the interrupt and reports a failed run
             raise
+        if known := errors.recognised(failed, args.state):  # a node found the disk full
+            raise known from failed
         log = args.state / "dbt" / "logs" / "dbt.log"
         print(
             f"dbt 构建失败，详见 {log}，改正后请重新运行 `retention build` / {failed}; see {log}, "
@@ -89,14 +91,9 @@ def _kpis(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from retention.gate.runner import GateError, run_gate
+    from retention.gate.runner import run_gate
 
-    try:
-        run = run_gate(args.state, args.quarter)
-    except GateError as refused:
-        print(f"validate refused: {refused}", file=sys.stderr)
-        return 1
-    return _gate_summary(run)
+    return _gate_summary(run_gate(args.state, args.quarter))
 
 
 def _gate_summary(run) -> int:
@@ -123,41 +120,27 @@ def _gate_summary(run) -> int:
             f"named person waive a check: retention waive --quarter {q} --check CHECK "
             "--by NAME --reason TEXT"
         )
-    return 0 if run.passed else 1
+    return errors.OK if run.passed else errors.CHECKS_FAILED
 
 
 def _waive(args: argparse.Namespace) -> int:
-    from retention.gate.runner import GateError, run_gate
-    from retention.gate.waivers import WaiverRefused, waive
+    from retention.gate.runner import run_gate
+    from retention.gate.waivers import waive
 
-    try:
-        waivers = waive(args.state, args.quarter, args.check, args.by, args.reason, args.until)
-    except WaiverRefused as refused:
-        print(f"waive refused: {refused}", file=sys.stderr)
-        return 1
+    waivers = waive(args.state, args.quarter, args.check, args.by, args.reason, args.until)
     for waiver in waivers:
         print(f"recorded: {waiver.check} {waiver.expectation} — {waiver.sentence()}")
-    try:  # the waiver counts from the gate's next run: run it now
-        run = run_gate(args.state, args.quarter)
-    except GateError as refused:
-        print(f"validate refused: {refused}", file=sys.stderr)
-        return 1
-    return _gate_summary(run)
+    # the waiver counts from the gate's next run: run it now
+    return _gate_summary(run_gate(args.state, args.quarter))
 
 
 def _release(args: argparse.Namespace) -> int:
-    from retention.release.pack import make_release
-    from retention.release.pack_data import ReleaseRefused
+    from dataclasses import asdict
 
-    try:
-        release = make_release(args.state, args.quarter, args.out)
-    except ReleaseRefused as refused:
-        print(f"release refused: {refused}", file=sys.stderr)
-        return 1
-    if release.created:
-        print(f"released {release.quarter} v{release.version} ({release.status}): {release.path}")
-    else:
-        print(f"{release.quarter} unchanged: v{release.version} stands at {release.path}")
+    from retention.release.pack import make_release
+    from retention.release.versions import outcome
+
+    print(outcome(**asdict(make_release(args.state, args.quarter, args.out))))
     return 0
 
 
@@ -178,18 +161,27 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from retention.ingest.delivery import delivered_files
-    from retention.ingest.naming import parse_file_name
-    from retention.orchestration.embedded import run
+    from retention.orchestration.run_command import run
 
     _refuse_a_wrong_key(args.state)  # here, rather than in every ingest task of the DAGs
-    quarter = args.quarter
-    if not quarter:  # the latest quarter the landing folder has files for
-        names = [parse_file_name(d.path.name) for d in delivered_files(args.landing)]
-        quarter = str(max((n.quarter for n in names if n), key=lambda q: (q.year, q.q)))
-    made = run(quarter, args.landing, args.state, args.out)
-    print(f"released {made['quarter']} v{made['version']} ({made['status']}): {made['path']}")
-    return 0
+    quarter = args.quarter or _latest_quarter(args.landing)
+    return run(quarter, args.landing, args.state, args.out)
+
+
+def _latest_quarter(landing: Path) -> str:
+    """The latest quarter the landing folder has files for."""
+    from retention.ingest.delivery import delivered_files
+    from retention.ingest.naming import parse_file_name
+
+    names = [parse_file_name(d.path.name) for d in delivered_files(landing)]
+    quarters = [n.quarter for n in names if n]
+    if not quarters:
+        raise errors.ExpectedError(
+            f"报送目录 {landing} 中没有按约定命名的报送文件：请检查 --landing，或用 --quarter "
+            f"指定季度 / the landing folder {landing} holds no department file named as agreed "
+            "(contract/feeds.md): check --landing, or name the quarter with --quarter"
+        )
+    return str(max(quarters, key=lambda q: (q.year, q.q)))
 
 
 def _refuse_a_wrong_key(state: Path) -> None:
@@ -202,13 +194,9 @@ def _refuse_a_wrong_key(state: Path) -> None:
 
 
 def _rekey(args: argparse.Namespace) -> int:
-    from retention.rekey import RekeyRefused, rekey
+    from retention.rekey import rekey
 
-    try:
-        replayed = rekey(args.state)
-    except RekeyRefused as refused:
-        print(f"rekey refused: {refused}", file=sys.stderr)
-        return 1
+    replayed = rekey(args.state)
     print(
         f"re-keyed {args.state}: {replayed} submissions loaded again from the archive under "
         "the new key; run `retention build` before the next release"
@@ -303,9 +291,18 @@ def _sample_key_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line (argparse adds the whole usage): the message names the argument."""
+        self.exit(errors.REFUSED, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="retention", description=__doc__)
+    top = _Parser(prog="retention", description=__doc__)
     top.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    top.add_argument(
+        "--debug", action="store_true", help="log everything, and show a failure's traceback"
+    )
     commands = top.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="load a landing folder of department files")
@@ -412,25 +409,26 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-# Set by SIGTERM and Ctrl-C: a library that catches the interrupt (dbt, DuckDB) reports an
-# error of its own, which is then told as the interruption it was.
-_stopped = threading.Event()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    _stopped.set()
-    raise KeyboardInterrupt  # SIGTERM stops a command the way Ctrl-C does, cleaning up
-
-
 # Commands that work on a warehouse already there; ingest and run make a new one.
 _NEEDS_A_WAREHOUSE = {"build", "kpis", "validate", "waive", "release", "rekey", "archive"}
 
 
-def _no_warehouse(state: Path) -> str:
-    return (
+def _no_warehouse(state: Path) -> errors.ExpectedError:
+    return errors.ExpectedError(
         f"{state} 中没有仓库：请检查 --state，或先运行 `retention ingest` / there is no "
         f"warehouse in {state}: check --state, or run `retention ingest` first"
     )
+
+
+def _refuse_mistyped_folders(args: argparse.Namespace) -> None:
+    """One line for a mistyped --state or --landing, before the lock, which would make the
+    state folder."""
+    if args.command in _NEEDS_A_WAREHOUSE and not args.state.is_dir():
+        raise _no_warehouse(args.state)
+    if args.command in {"ingest", "run"}:
+        from retention.ingest.loader import require_landing
+
+        require_landing(args.landing)
 
 
 def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextManager:
@@ -440,55 +438,60 @@ def _holding_the_state(args: argparse.Namespace) -> contextlib.AbstractContextMa
 
 
 def main(argv: list[str] | None = None) -> int:
-    from retention.ingest.loader import IngestStopped
-
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    interrupts.stop_on_signals()
 
     owner_only()  # the state folder holds personal data: nothing in it readable by others
     args = parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # A log that cannot be written (a full disk) must not print tracebacks over the one line
+    logging.raiseExceptions = args.debug
     if getattr(args, "sample_key", False):  # inherited by the Airflow tasks of `run`
         os.environ[pii.SAMPLE_MODE_ENV] = "1"
-    # A mistyped --state gets one line: before the lock, which would make the folder, and
-    # again within it, where the folder may be one an ingest is still setting up.
-    needs_a_warehouse = args.command in _NEEDS_A_WAREHOUSE
-    if needs_a_warehouse and not args.state.is_dir():
-        print(_no_warehouse(args.state), file=sys.stderr)
-        return 2
     try:
+        _refuse_mistyped_folders(args)
         if args.command in {"ingest", "run", "rekey"}:
             pii.require_key()  # no key, nothing done: not even the state folder the lock makes
         with _holding_the_state(args):
-            if needs_a_warehouse and not warehouse_path(args.state).exists():
-                print(_no_warehouse(args.state), file=sys.stderr)
-                return 2
+            # again within the lock: the folder may be one an ingest is still setting up
+            if args.command in _NEEDS_A_WAREHOUSE and not warehouse_path(args.state).exists():
+                raise _no_warehouse(args.state)
             return args.run(args)
-    except (pii.KeyRefused, IngestStopped, state_lock.StateBusy) as refused:
-        print(refused, file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as error:
-        if _stopped.is_set():  # a library caught the interrupt and raised its own error
+        if interrupts.stopped.is_set():  # a library caught the interrupt and raised its own error
             return _interrupted()  # (DuckDB: "Query interrupted", dbt: a failed run)
-        if not isinstance(error, OSError):
-            raise
-        # a full disk, a folder not writable, a lock file made a folder
-        logging.getLogger(__name__).info("%s stopped", args.command, exc_info=True)
-        where = f"{error.filename}: " if error.filename else ""
+        return _failed(args, error)
+
+
+def _failed(args: argparse.Namespace, error: Exception) -> int:
+    """One line for the operator: what went wrong and what to do, or, for a fault nobody
+    foresaw, what it was and how to see where (--debug)."""
+    if args.debug:
+        traceback.print_exception(error)
+    known = errors.recognised(error, getattr(args, "state", None))
+    if known is None and isinstance(error, OSError):  # a folder not writable, a lock file
+        where = f"{error.filename}: " if error.filename else ""  # made a folder
         reason = error.strerror or str(error)
-        print(
+        known = errors.ExpectedError(
             f"retention {args.command} 未能完成（{where}{reason}），请处理后重新运行 / "
             f"retention {args.command} could not finish: {where}{reason}; deal with that and "
-            "run it again (-v shows where it stopped)",
-            file=sys.stderr,
+            "run it again (--debug shows where it stopped)"
         )
-        return 1
+    if known is not None:
+        print(known, file=sys.stderr)
+        return known.exit_code
+    print(
+        f"retention {args.command} 意外出错（{errors.one_line(error)}）：请加 --debug 重新运行"
+        f"查看出错位置并报告此问题 / retention {args.command} failed unexpectedly: "
+        f"{errors.one_line(error)}; run it again with --debug to see where, and report it",
+        file=sys.stderr,
+    )
+    return errors.UNEXPECTED
 
 
 def _interrupted() -> int:
@@ -497,7 +500,7 @@ def _interrupted() -> int:
         "was finished stays, what was not is read again on the next run",
         file=sys.stderr,
     )
-    return 130
+    return errors.INTERRUPTED
 
 
 if __name__ == "__main__":

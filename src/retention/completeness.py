@@ -21,6 +21,7 @@ import duckdb
 
 from retention import warehouse
 from retention.contract import default_contract
+from retention.errors import ExpectedError
 from retention.ingest import ledger
 from retention.ingest.naming import Quarter
 from retention.paths import warehouse_path
@@ -45,7 +46,7 @@ def _describe(missing: Missing) -> str:
     )
 
 
-class QuarterNotReady(Exception):
+class QuarterNotReady(ExpectedError):
     """The quarter cannot be built now: it has not ended, feeds are still due, it is before the
     data begins, or nothing was delivered for it. The refusal is deterministic (the same ledger
     on the same day gives the same answer), so running again without new files, or before the

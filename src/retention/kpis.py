@@ -7,13 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from retention import warehouse
+from retention.errors import ExpectedError
 
 DECIMALS = {"ratio": 4, "yuan": 2}
 
 
-class QuarterNotFound(LookupError):
-    pass
+class QuarterNotFound(ExpectedError):
+    """No KPIs for the quarter: not loaded, or not built yet."""
 
 
 def _number(value: float | None, unit: str) -> float | int | None:
@@ -62,9 +65,16 @@ def kpis_document(
     state: Path, quarter: str, version: int | None = None, generated_at: dt.datetime | None = None
 ) -> dict[str, Any]:
     with warehouse.connect(state, read_only=True) as con:
-        kpis = kpi_rows(con, quarter)
+        try:
+            kpis = kpi_rows(con, quarter)
+        except duckdb.CatalogException:  # loaded, never built
+            kpis = []
         if not kpis:
-            raise QuarterNotFound(f"no KPIs for {quarter}: is it loaded and built?")
+            raise QuarterNotFound(
+                f"仓库中没有 {quarter} 的指标：请检查季度，或先运行 retention ingest 与 retention "
+                f"build / the warehouse has no KPIs for {quarter}: check the quarter, or run "
+                "`retention ingest` and `retention build` first"
+            )
         missing = missing_feeds(con, quarter)
     generated_at = generated_at or dt.datetime.now(dt.UTC)
     release: dict[str, Any] = {

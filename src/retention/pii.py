@@ -14,6 +14,8 @@ import os
 import re
 import unicodedata
 
+from retention.errors import ExpectedError
+
 log = logging.getLogger(__name__)
 
 KEY_ENV = "RETENTION_PII_KEY"
@@ -25,7 +27,7 @@ DEVELOPMENT_KEY = b"cixi-retention-development-key-not-for-real-data"
 _BLOCK = 64  # SHA-256 block size
 
 
-class KeyRefused(Exception):
+class KeyRefused(ExpectedError):
     """No usable key, or not the key the warehouse was loaded under: nothing is done. The
     message is one line, in Chinese and English, naming what to set."""
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from retention import keyring, pii, vault, warehouse
+from retention.errors import ExpectedError
 from retention.ingest.loader import ingest
 from retention.paths import warehouse_path
 from retention.state_files import owner_only, private_dir
@@ -28,7 +29,7 @@ HISTORY = (
 )
 
 
-class RekeyRefused(Exception):
+class RekeyRefused(ExpectedError):
     """The replay under the new key does not reproduce the ledger: nothing was changed."""
 
 
@@ -79,12 +80,16 @@ def _compare(history: list[tuple], fresh: Path) -> None:
     for number, (before, after) in enumerate(zip(was, now, strict=False), start=1):
         if before != after:
             raise RekeyRefused(
-                f"submission {number} ({before[0]}) was {before[2]} and replays as {after[2]} "
-                "under this version of the loader; nothing was changed"
+                f"第 {number} 个报送文件（{before[0]}）原为 {before[2]}，用本版本的入库程序重放为 "
+                f"{after[2]}，未做任何更改：请用入库时的版本更换密钥 / submission {number} "
+                f"({before[0]}) was {before[2]} and replays as {after[2]} under this version of "
+                "the loader; nothing was changed: re-key with the version that loaded it"
             )
     if len(was) != len(now):
         raise RekeyRefused(
-            f"the ledger has {len(was)} submissions, the replay {len(now)}; nothing was changed"
+            f"台账有 {len(was)} 个报送文件，重放得到 {len(now)} 个，未做任何更改：请用入库时的版本"
+            f"更换密钥 / the ledger has {len(was)} submissions, the replay {len(now)}; nothing "
+            "was changed: re-key with the version that loaded them"
         )
 
 

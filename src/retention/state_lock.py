@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from retention.errors import ExpectedError
 from retention.state_files import private_dir, private_file
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,11 @@ WAIT_ENV = "RETENTION_LOCK_WAIT"
 POLL_SECONDS = 0.2
 
 
-class StateBusy(Exception):
-    """Another command holds the state folder: one bilingual line naming it and what to do."""
+class StateBusy(ExpectedError):
+    """Another command holds the state folder: one bilingual line naming it and what to do.
+    The holder ends, so an Airflow task that waited in vain is worth retrying."""
+
+    retry_helps = True
 
 
 @dataclass

@@ -20,6 +20,7 @@ import duckdb
 from retention import warehouse
 from retention.builds import NotBuilt, current_build
 from retention.contract import default_contract
+from retention.errors import ExpectedError
 from retention.gate.checks import (
     Check,
     Expectation,
@@ -53,7 +54,7 @@ alter table gate.results add column if not exists waiver_id varchar;
 """
 
 
-class GateError(RuntimeError):
+class GateError(ExpectedError):
     """The gate could not run (no such quarter, no current build)."""
 
 
@@ -119,7 +120,11 @@ def _query_params(con: duckdb.DuckDBPyConnection, quarter: str) -> dict:
         [quarter],
     )
     if row is None:
-        raise GateError(f"{quarter} has no data in the warehouse: ingest and build it first")
+        raise GateError(
+            f"仓库中没有 {quarter} 的数据：请检查季度，或先报送并运行 retention ingest 与 "
+            f"retention build / the warehouse has no data for {quarter}: check the quarter, or "
+            "ingest its files and run `retention build` first"
+        )
     names = ("quarter", "quarter_start", "quarter_end", "year_start", "previous_quarter")
     return dict(zip(names, row, strict=True))
 

@@ -23,6 +23,7 @@ import duckdb
 
 from retention import warehouse
 from retention.builds import NotBuilt, current_build
+from retention.errors import ExpectedError
 from retention.printable import printable
 
 WAIVERS_DDL = """
@@ -39,7 +40,7 @@ COLUMNS = (
 )
 
 
-class WaiverRefused(ValueError):
+class WaiverRefused(ExpectedError):
     """The waiver was not recorded; the message says why in Chinese and English."""
 
     def __init__(self, zh: str, en: str) -> None:

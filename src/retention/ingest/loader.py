@@ -8,7 +8,6 @@ read.
 
 from __future__ import annotations
 
-import errno
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from retention import keyring, pii, state_files, vault, warehouse
+from retention import errors, keyring, pii, state_files, vault, warehouse
 from retention.contract import Contract, Feed, default_contract
 from retention.ingest import checking, ledger, rules
 from retention.ingest.delivery import (
@@ -96,11 +95,7 @@ def ingest(
     Each file is handled alone: whatever happens while it is read, checked or loaded ends as
     that file's result, and the run goes on with the next."""
     state_files.owner_only()
-    if not landing.is_dir():  # a mistyped folder must not look like a quiet quarter
-        raise IngestStopped(
-            f"找不到报送目录 {landing}，请检查 --landing / landing folder {landing} does not "
-            "exist or is not a folder: check --landing"
-        )
+    require_landing(landing)
     contract = contract or default_contract()
     settle = settle_seconds() if settle is None else settle
     key = pii.pii_key()
@@ -139,8 +134,8 @@ def ingest(
                 except ReaderLost:
                     log.error("%s: the reading worker died; read again next run", item.relative)
                     result = _waiting(item)
-                except OSError as exc:
-                    if exc.errno != errno.ENOSPC:
+                except Exception as exc:
+                    if not errors.disk_full(exc):
                         raise
                     raise IngestStopped(
                         f"磁盘已满，已停止入库（{item.relative} 未处理，已入库的不受影响），"
@@ -167,6 +162,15 @@ def ingest(
         con.close()
 
 
+def require_landing(landing: Path) -> None:
+    """A mistyped folder must not look like a quiet quarter."""
+    if not landing.is_dir():
+        raise IngestStopped(
+            f"找不到报送目录 {landing}，请检查 --landing / landing folder {landing} does not "
+            "exist or is not a folder: check --landing"
+        )
+
+
 def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> FileResult | None:
     if item.problem:
         return _not_a_file(con, item)
@@ -175,7 +179,7 @@ def _handle(con, sandbox, contract, item: Delivered, state, key, settle) -> File
     return _ingest_file(con, sandbox, contract, item, state, key)
 
 
-class IngestStopped(Exception):
+class IngestStopped(errors.ExpectedError):
     """The run cannot go on (no landing folder, a full disk): one bilingual line saying why
     and what to do. Files handled before it stay as they are, and `results` reports them."""
 
@@ -281,6 +285,8 @@ def _ingest_snapshot(con, sandbox, contract, item, taken, name, result, state, k
     except ReaderLost:
         raise  # the run's trouble, not the file's: nothing is recorded for it
     except Exception as exc:  # noqa: BLE001 - whatever happened, this file alone is refused
+        if errors.disk_full(exc):  # the run's trouble too, however DuckDB or Arrow said it
+            raise
         if _interrupted(exc):  # Ctrl-C inside a DuckDB query arrives as its error
             raise KeyboardInterrupt from exc
         refused = exc if isinstance(exc, FileRefused) else _failed(exc, relative)

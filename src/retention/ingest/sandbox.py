@@ -16,6 +16,7 @@ goes on.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import resource
@@ -27,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from retention import errors
 from retention.ingest.reading import FileRefused, Limits, Parsed, Spec
 
 # Address space of a reading child: calamine holds a whole sheet, about 20 times the workbook's
@@ -35,6 +37,9 @@ from retention.ingest.reading import FileRefused, Limits, Parsed, Spec
 MEMORY_BYTES = 6 << 30
 # Time for one file: generous for the largest real file (about 10 MB/s at worst here).
 BASE_SECONDS, SECONDS_PER_MB = 60.0, 2.0
+# A child that found the disk full (for its answer, or a transcoded copy) ends with this code:
+# the run's trouble, not the file's, so the file is not refused; the loader stops the run.
+DISK_FULL_EXIT = errno.ENOSPC
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class Sandbox:
             raise ReaderLost("the reading worker ended unexpectedly")
         ended = json.loads(reply)
         self.peak_mib = max(self.peak_mib, ended.get("peak", 0.0))
+        if ended.get("exit") == DISK_FULL_EXIT:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), request.tmp_dir)
         if ended["timed_out"]:
             raise _stopped(
                 f"reading took longer than {seconds:.0f} s",
@@ -200,8 +207,8 @@ def _spare(memory: int) -> tuple[int, int]:
             order = json.loads(line)
             _child(Request.from_json(order["request"]), float(order["seconds"]), con)
         code = 0
-    except BaseException:  # noqa: BLE001 - a child that fails at all says so by its code
-        code = 1
+    except BaseException as exc:  # noqa: BLE001 - a child that fails at all says so by its code
+        code = DISK_FULL_EXIT if errors.disk_full(exc) else 1
     os._exit(code)
 
 
@@ -230,6 +237,8 @@ def _child(request: Request, seconds: float, con) -> None:
         table = pa.table({})
         meta = {"refused": {"reason": "unreadable", "values": _memory_refusal().values}}
     except Exception as exc:  # noqa: BLE001 - any failure on these bytes refuses the file
+        if errors.disk_full(exc):  # not these bytes' fault
+            raise
         _log_unexpected(exc)
         table = pa.table({})
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"

@@ -1,7 +1,9 @@
-"""`retention run`: the real DAGs, run in this process with `dag.test` on an embedded SQLite
-metadata database in the state folder, against the embedded DuckDB warehouse. The human steps
-are marked done without asking, as nobody is there to answer them: the draft is published as
-approved, and a gate that failed stops the run (nobody waived it; `retention waive` can)."""
+"""The DAGs of `retention run`, run with `dag.test` on an embedded SQLite metadata database in
+the state folder, against the embedded DuckDB warehouse: the four department ingests, then the
+quarter's release. The human steps are marked done without asking, as nobody is there to answer
+them: the draft is published as approved, and a gate that failed stops the run (nobody waived
+it; `retention waive` can). This runs in the child process run_command.py starts; a listener
+tells it every task's end."""
 
 from __future__ import annotations
 
@@ -45,15 +47,16 @@ def _migrate() -> None:
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
 
 
-def run(quarter: str, landing: Path, state: Path, out: Path) -> dict:
+def run_dags(quarter: str, landing: Path, state: Path, out: Path) -> None:
     _configure(landing, state, out)
     _migrate()
     from airflow.dag_processing.dagbag import DagBag
 
     from retention.build import manifest
+    from retention.orchestration.task_listener import listen
 
     manifest()  # the release DAG draws its dbt tasks from it
-
+    listen()
     bag = DagBag(dag_folder=str(DAGS_DIR))
     if bag.import_errors:
         raise RunFailed(f"DAG files do not import: {bag.import_errors}")
@@ -63,12 +66,3 @@ def run(quarter: str, landing: Path, state: Path, out: Path) -> dict:
         dag_run = bag.get_dag(dag_id).test(run_conf=conf, mark_success_pattern=HUMAN_STEPS)
         if str(dag_run.state) != "success":
             raise RunFailed(f"{dag_id} ended {dag_run.state}")
-    from retention.release.versions import previous_manifest
-
-    manifest = previous_manifest(out, quarter)
-    return {
-        "quarter": quarter,
-        "version": manifest["version"],
-        "status": manifest["status"],
-        "path": str(out / quarter / f"v{manifest['version']}"),
-    }

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from retention import state_lock
-from retention.orchestration import settings
+from retention import errors, state_lock
+from retention.orchestration import events, settings
 
 log = logging.getLogger(__name__)
 
 
-class StepFailed(RuntimeError):
+class StepFailed(errors.ExpectedError):
     """A step found its quarter not fit to go on; the message says why."""
+
+    exit_code = errors.CHECKS_FAILED
 
 
 Result = TypeVar("Result")
@@ -24,13 +27,22 @@ Result = TypeVar("Result")
 def writes_state(step: Callable[..., Result]) -> Callable[..., Result]:
     """The step holds the state folder's lock while it runs, as the `retention` commands do:
     the warehouse pool keeps Airflow's tasks apart, the lock keeps them from a command run by
-    hand."""
+    hand. A refusal that the same inputs give again (a gate failure, a quarter not ready, a
+    release refused, a full disk) fails the task at once: a retry could only repeat it."""
 
     @functools.wraps(step)
     def holding(subject: str, *more: object) -> Result:  # the department or quarter, ...
         command = f"Airflow {step.__name__} {subject}"
-        with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
-            return step(subject, *more)
+        try:
+            with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
+                return step(subject, *more)
+        except Exception as error:
+            known = errors.recognised(error, settings.state())
+            if known is None or known.retry_helps:
+                raise
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(str(known)) from error
 
     return holding
 
@@ -40,7 +52,16 @@ def ingest_department(department: str) -> dict[str, list[str]]:
     """Load the department's new files; returns the quarters loaded per feed."""
     from retention.ingest.loader import ingest
 
-    results = ingest(settings.landing(), settings.state(), departments={department})
+    results = ingest(
+        settings.landing(),
+        settings.state(),
+        departments={department},
+        on_file=events.file_started,
+    )
+    statuses = collections.Counter(r.status for r in results)
+    rows = {"loaded": sum(r.rows_loaded for r in results)}
+    rows["rejected"] = sum(r.rows_rejected for r in results)
+    events.emit("ingested", department=department, files=statuses, rows=rows)
     loaded: dict[str, list[str]] = {}
     for result in results:
         if result.status == "loaded":

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from retention import warehouse
 from retention.builds import NotBuilt, current_build
+from retention.errors import CHECKS_FAILED
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
@@ -75,7 +76,8 @@ def _refuse_if_tampered(out: Path, quarter: str) -> None:
         raise ReleaseRefused(
             f"{quarter} 已发布的版本与其清单不符，请先从备份恢复（{command} 列出问题）/ "
             f"{quarter}'s published versions no longer match their manifests: restore them "
-            f"from a backup first ({command} lists them): {'; '.join(problems)}"
+            f"from a backup first ({command} lists them): {'; '.join(problems)}",
+            exit_code=CHECKS_FAILED,
         )
 
 

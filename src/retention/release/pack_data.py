@@ -11,11 +11,12 @@ import duckdb
 
 from retention import warehouse
 from retention.builds import BuildRun, NotBuilt, current_build
+from retention.errors import CHECKS_FAILED, ExpectedError
 from retention.gate import waivers
 from retention.kpis import kpis_document
 
 
-class ReleaseRefused(RuntimeError):
+class ReleaseRefused(ExpectedError):
     """The quarter may not be released; the message says why and what to do."""
 
 
@@ -104,9 +105,11 @@ def latest_gate_run(
         )
         waive = f"`retention waive --quarter {quarter} --check CHECK --by NAME --reason TEXT`"
         raise ReleaseRefused(
-            f"{quarter} failed {len(failed)} blocking check(s) of the quality gate "
-            f"(run {run['run_id']}): {lines}; correct the data, or have a named person waive "
-            f"a check with {waive}"
+            f"{quarter} 未通过质量检查的 {len(failed)} 项阻断检查（{run['run_id']}），不能发布："
+            f"请改正数据、重新报送，或由负责人豁免 / {quarter} failed {len(failed)} blocking "
+            f"check(s) of the quality gate (run {run['run_id']}): {lines}; correct the data and "
+            f"deliver it again, or have a named person waive a check with {waive}",
+            exit_code=CHECKS_FAILED,
         )
     return run
 

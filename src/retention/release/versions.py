@@ -196,3 +196,10 @@ def remove_releases(folder: Path) -> None:
     if folder.is_dir():
         _writable_tree(folder)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def outcome(quarter: str, version: int, status: str, path: object, created: bool) -> str:
+    """The last line a release prints: the version it made, or the one that stands."""
+    if created:
+        return f"released {quarter} v{version} ({status}): {path}"
+    return f"{quarter} unchanged: v{version} ({status}) stands at {path}"
