@@ -225,8 +225,8 @@ def test_sigterm_and_ctrl_c_stop_a_long_ingest_with_one_line(tmp_path: Path) -> 
 def test_an_airflow_step_refused_for_good_fails_its_task_without_retry(
     ingested: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Airflow retries a task unless it raises AirflowFailException: a release refused on an
-    unbuilt warehouse would be refused again in five minutes."""
+    """Airflow retries a task unless it raises AirflowFailException: a draft of the release
+    refused on an unbuilt warehouse would be refused again in five minutes."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from retention.orchestration import steps
@@ -235,5 +235,5 @@ def test_an_airflow_step_refused_for_good_fails_its_task_without_retry(
     monkeypatch.setenv("RETENTION_STATE", str(ingested))
     monkeypatch.setenv("RETENTION_RELEASES", str(ingested.parent / "releases"))
     with pytest.raises(AirflowFailException, match="run `retention build`") as failed:
-        steps.release("2023Q3")
+        steps.draft("2023Q3")
     assert isinstance(failed.value.__cause__, ReleaseRefused)
