@@ -301,7 +301,8 @@ def test_the_dag_records_the_waiver_given_or_stops_without_one(
     state, gate = copy_state(failing[0], tmp_path), failing[1]
     monkeypatch.setenv("RETENTION_STATE", str(state))
     # `retention run`: nobody there to answer
-    with pytest.raises(steps.StepFailed, match=f"nobody waived it: {CHECK}.*retention waive"):
+    # and the task fails for good: Airflow would not retry it
+    with pytest.raises(AirflowFailException, match=f"nobody waived it: {CHECK}.*retention waive"):
         steps.record_waivers(QUARTER, gate, None)
 
     answer = _answer("Waive", "学历由人社局核实", user="li", until="2099-12-31")

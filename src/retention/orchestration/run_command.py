@@ -258,6 +258,8 @@ class _Console:
             return f"completeness {self.quarter}: {result.get('status')}{said}"
         if task == "gate" and isinstance(result, dict):
             warnings = len(result.get("warnings", []))
+            if failures := len(result.get("failures", [])):
+                return f"gate {self.quarter}: {failures} blocking check(s) failed"
             return f"gate {self.quarter}: passed, {warnings} warning(s)"
         if task == "release" and isinstance(result, dict):
             if result.get("created"):

@@ -24,18 +24,15 @@ class StepFailed(errors.ExpectedError):
 Result = TypeVar("Result")
 
 
-def writes_state(step: Callable[..., Result]) -> Callable[..., Result]:
-    """The step holds the state folder's lock while it runs, as the `retention` commands do:
-    the warehouse pool keeps Airflow's tasks apart, the lock keeps them from a command run by
-    hand. A refusal that the same inputs give again (a gate failure, a quarter not ready, a
-    release refused, a full disk) fails the task at once: a retry could only repeat it."""
+def fails_for_good(step: Callable[..., Result]) -> Callable[..., Result]:
+    """A refusal that the same inputs give again (a gate failure, a quarter not ready, a
+    release refused, a full disk) fails the task at once: a retry could only repeat it.
+    Anything else is left to Airflow's retries."""
 
     @functools.wraps(step)
-    def holding(subject: str, *more: object) -> Result:  # the department or quarter, ...
-        command = f"Airflow {step.__name__} {subject}"
+    def failing(*args: object) -> Result:
         try:
-            with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
-                return step(subject, *more)
+            return step(*args)
         except Exception as error:
             known = errors.recognised(error, settings.state())
             if known is None or known.retry_helps:
@@ -43,6 +40,21 @@ def writes_state(step: Callable[..., Result]) -> Callable[..., Result]:
             from airflow.sdk.exceptions import AirflowFailException
 
             raise AirflowFailException(str(known)) from error
+
+    return failing
+
+
+def writes_state(step: Callable[..., Result]) -> Callable[..., Result]:
+    """The step holds the state folder's lock while it runs, as the `retention` commands do:
+    the warehouse pool keeps Airflow's tasks apart, the lock keeps them from a command run by
+    hand. Its refusals fail for good."""
+
+    @fails_for_good
+    @functools.wraps(step)
+    def holding(subject: str, *more: object) -> Result:  # the department or quarter, ...
+        command = f"Airflow {step.__name__} {subject}"
+        with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
+            return step(subject, *more)
 
     return holding
 
@@ -110,6 +122,7 @@ def _gate_failed(quarter: str, gate: dict, why: tuple[str, str]) -> StepFailed:
     )
 
 
+@fails_for_good
 def record_waivers(quarter: str, gate: dict, answer: dict | None) -> dict | None:
     """Record the waivers a person gave in the release DAG's waive step for the gate's
     blocking failures, then run the gate again: it must pass now. With no answer (a run with
