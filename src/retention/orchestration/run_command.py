@@ -276,10 +276,12 @@ class _Console:
         if not files:
             return f"ingest {department}: no new files"
         counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(files.items()))
-        rows = told["rows"]
+        rows, refused = told["rows"], told["refused"]
+        named = f"; refused: {', '.join(refused[:3])}{' …' if len(refused) > 3 else ''}"
         return (
             f"ingest {department}: {_files(sum(files.values()))} ({counts}), "
             f"{rows['loaded']:,} rows loaded, {rows['rejected']:,} rejected"
+            f"{named if refused else ''}"
         )
 
     def _told_group(self) -> None:
