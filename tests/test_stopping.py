@@ -202,7 +202,8 @@ def test_a_quarter_failing_the_gate_stops_the_run_unwaived_with_exit_1(tmp_path:
 def test_on_a_terminal_a_bar_shows_the_files_being_loaded(landing: Path, tmp_path: Path) -> None:
     """One small delivery: the bar names the file being read; then a quarter nothing was
     delivered for stops the run at completeness."""
-    write_csv(landing / "hrss/graduate_intake_2023Q3.csv", INTAKE_HEADER, [intake_row(1)])
+    for name, received in (("graduate_intake_2023Q3.csv", "2023-08-01"), ("bad_2023Q3.csv", "")):
+        write_csv(landing / "hrss" / name, INTAKE_HEADER, [intake_row(1, received)])
     state, out = tmp_path / "state", tmp_path / "releases"
     command = [sys.executable, "-m", "retention.cli", "run", "--quarter", "2023Q4"]
     command += ["--landing", str(landing), "--state", str(state), "--out", str(out)]
@@ -217,5 +218,9 @@ def test_on_a_terminal_a_bar_shows_the_files_being_loaded(landing: Path, tmp_pat
     assert process.wait(timeout=600) == 2
     text = shown.decode("utf-8", errors="replace")
     assert "graduate_intake_2023Q3.csv" in text and "━" in text  # the bar, drawn by rich
-    assert "ingest hrss: 1 file (1 loaded), 1 rows loaded, 0 rejected" in text
+    text = " ".join(text.split())  # lines printed under the bar wrap at the terminal's width
+    assert (
+        "ingest hrss: 2 files (1 loaded, 1 refused), 1 rows loaded, 0 rejected; refused: "
+        "hrss/bad_2023Q3.csv ("
+    ) in text
     assert "停在 completeness 步骤" in text

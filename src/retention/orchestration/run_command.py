@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import json
+import logging
 import os
 import select
 import signal
@@ -44,10 +45,13 @@ def run(quarter: str, landing: Path, state: Path, out: Path) -> int:
     log = _new_log(state)
     print(f"retention run {quarter}，完整日志 / full log: {log}", flush=True)
     read_end, write_end = os.pipe()
+    sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
+        _die_with(parent)
         _child(quarter, landing, state, out, log, write_end)
     os.close(write_end)
     child = _Child(pid)
@@ -74,7 +78,6 @@ def _child(quarter: str, landing: Path, state: Path, out: Path, log: Path, fd: i
     code = errors.UNEXPECTED
     try:
         os.setpgid(0, 0)  # Ctrl-C at the terminal reaches the parent, which stops this group
-        _die_with(os.getppid())
         _output_to(log)
         os.environ[events.EVENTS_FD_ENV] = str(fd)
         from retention.orchestration.embedded import run_dags
@@ -112,8 +115,6 @@ def _output_to(log: Path) -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    import logging
-
     logging.getLogger().setLevel(logging.INFO)  # the log is the full record
 
 
@@ -278,10 +279,12 @@ class _Console:
         if not files:
             return f"ingest {department}: no new files"
         counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(files.items()))
-        rows = told["rows"]
+        rows, refused = told["rows"], told["refused"]
+        named = f"; refused: {', '.join(refused[:3])}{' …' if len(refused) > 3 else ''}"
         return (
             f"ingest {department}: {_files(sum(files.values()))} ({counts}), "
             f"{rows['loaded']:,} rows loaded, {rows['rejected']:,} rejected"
+            f"{named if refused else ''}"
         )
 
     def _told_group(self) -> None:

@@ -73,7 +73,8 @@ def ingest_department(department: str) -> dict[str, list[str]]:
     statuses = collections.Counter(r.status for r in results)
     rows = {"loaded": sum(r.rows_loaded for r in results)}
     rows["rejected"] = sum(r.rows_rejected for r in results)
-    events.emit("ingested", department=department, files=statuses, rows=rows)
+    refused = [f"{r.file} ({r.reason})" for r in results if r.status == "refused"]
+    events.emit("ingested", department=department, files=statuses, rows=rows, refused=refused)
     loaded: dict[str, list[str]] = {}
     for result in results:
         if result.status == "loaded":
