@@ -114,6 +114,10 @@ def test_waive_refuses_what_is_not_a_blocking_failure_or_lacks_a_name_or_reason(
     assert "没有名为 raw.no_such_feed 的检查" in unknown and f"failed: {CHECK}" in unknown
     assert "has no blocking failure left to waive" in cli("raw.district_intake")
     assert "a waiver needs the name" in cli(CHECK, by="  ")
+    assert "a waiver needs the name" in cli(CHECK, by=" \a\x1b ")  # a bell is no name
+    assert "the reason is too long (2001 characters)" in cli(CHECK, reason="理" * 2001)
+    typed = cli("raw.\x1b[31mred")  # a typo's escape sequence must not drive the terminal
+    assert "\x1b" not in typed and "there is no check raw.\\x1b[31mred" in typed
     assert "豁免须写明理由" in cli(CHECK, reason="\t\n")
     with pytest.raises(WaiverRefused, match="has passed"):
         waive(state, QUARTER, CHECK, WAIVED_BY, "理由", until=dt.date(2024, 1, 1))

@@ -125,9 +125,16 @@ def by_id(con: duckdb.DuckDBPyConnection, waiver_ids: list[str]) -> list[Waiver]
     return [_waiver(r) for r in rows]
 
 
+# A reason is read in the pack's quality appendix and in the approval step: a paragraph, not a
+# document (100 KB of it made the brief's PDF 79 pages and overflowed the workbook's cell).
+REASON_LIMIT = 2000
+
+
 def _clean(text: str | None) -> str:
-    """One line: a name or a reason is shown in the pack, the log and the approval step."""
-    return printable(" ".join((text or "").split()))
+    """One line: a name or a reason is shown in the pack, the log and the approval step. Only
+    control characters (a bell, an escape) are no name and no reason: they count as empty."""
+    words = " ".join((text or "").split())
+    return printable(words) if any(c.isprintable() and not c.isspace() for c in words) else ""
 
 
 def _latest_failures(con: duckdb.DuckDBPyConnection, quarter: str) -> tuple[str, list[dict]]:
@@ -174,6 +181,12 @@ def waive(
         raise WaiverRefused("豁免须写明豁免人（--by）", "a waiver needs the name of who waives it")
     if not reason:
         raise WaiverRefused("豁免须写明理由（--reason）", "a waiver needs a reason")
+    if len(reason) > REASON_LIMIT:
+        raise WaiverRefused(
+            f"理由过长（{len(reason)} 字），请写在 {REASON_LIMIT} 字以内，详细说明另附",
+            f"the reason is too long ({len(reason)} characters): keep it within {REASON_LIMIT} "
+            "and file the details elsewhere",
+        )
     if until is not None and until < today:
         raise WaiverRefused(f"有效期 {until} 已过", f"the day it holds until, {until}, has passed")
     with warehouse.connect(state) as con:
@@ -183,9 +196,10 @@ def waive(
         failing = sorted({r["check_id"] for r in blocking})
         mine = [r for r in results if r["check_id"] == check]
         if not mine:
+            typed = printable(check)  # as typed, but never an escape sequence for the terminal
             raise WaiverRefused(
-                f"没有名为 {check} 的检查；未通过的阻断检查：{'、'.join(failing) or '无'}",
-                f"there is no check {check}; the blocking checks that failed: "
+                f"没有名为 {typed} 的检查；未通过的阻断检查：{'、'.join(failing) or '无'}",
+                f"there is no check {typed}; the blocking checks that failed: "
                 f"{', '.join(failing) or 'none'}",
             )
         waivable = [r for r in blocking if r["check_id"] == check and not r["waiver_id"]]
