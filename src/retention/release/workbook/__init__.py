@@ -15,6 +15,7 @@ from retention.release.workbook.overview import definitions, overview
 from retention.release.workbook.quality import quality
 
 TITLE = "慈溪市高校毕业生留慈工作指标（{label}）"
+OWN_SHEETS = {"intake", "retention", "subsidies"}  # the pack sections laid out above
 
 
 def write_workbook(data: PackData, path: Path) -> Path:
@@ -24,27 +25,11 @@ def write_workbook(data: PackData, path: Path) -> Path:
     intake(book, data)
     subsidies(book, data)
     retention(book, data)
-    trends(
-        book,
-        data,
-        "基地与实践",
-        "见习基地与社会实践",
-        [
-            "internship_bases_active",
-            "internship_bases_new",
-            "internship_positions",
-            "internship_retention_rate",
-            "practice_positions",
-            "practice_youth",
-        ],
-    )
-    trends(
-        book,
-        data,
-        "住房保障",
-        "住房保障",
-        ["rental_housing_units", "public_rental_households", "talent_apartments_sold"],
-    )
+    # the sections without a sheet of their own above, each as a trend sheet
+    sections = {c["section"]: c["section_position"] for c in data.catalogue}
+    for section in sorted(sections, key=sections.get):
+        if section not in OWN_SHEETS:
+            trends(book, data, section)
     quality(book, data)
     definitions(book, data)
     try:

@@ -13,8 +13,8 @@ import xlsxwriter
 
 from retention.release.formatting import money_amount, round_half_up
 
-# A ratio shown as 0.00% carries 4 decimals; a count none.
-RATIO_PLACES = 4
+# A change or a rate shown as 0.00% carries 4 decimals of the ratio.
+PERCENT_PLACES = 4
 PERCENT = "0.00%"
 # Columns (in Excel's character widths) that fit across an A4 page in portrait with the
 # margins below; a wider sheet prints in landscape. Either way it is shrunk to the page's width.
@@ -26,8 +26,8 @@ def quarter_label(quarter: str) -> str:
     return f"{quarter[:4]}年第{'一二三四'[int(quarter[-1]) - 1]}季度"
 
 
-def ratio(value: float | None) -> float | None:
-    return None if value is None else float(round_half_up(value, RATIO_PLACES))
+def ratio(value: float | None, places: int = PERCENT_PLACES) -> float | None:
+    return None if value is None else float(round_half_up(value, places))
 
 
 def whole(value: float | None) -> int | None:
@@ -121,12 +121,13 @@ class Book:
         amount, unit = money_amount(yuan)
         return float(amount), self.money[unit]
 
-    def value_cell(self, value: float | None, unit: str) -> tuple[Any, Any]:
-        """A catalogue value stored as shown and the format that shows it."""
+    def value_cell(self, value: float | None, unit: str, decimals: int) -> tuple[Any, Any]:
+        """A catalogue value stored as shown, rounded as its unit publishes it (kpi_units),
+        and the format that shows it."""
         if unit == "yuan":
             return self.money_cell(value)
         if unit == "ratio":
-            return ratio(value), self.percent
+            return ratio(value, decimals), self.percent
         return whole(value), self.count
 
 

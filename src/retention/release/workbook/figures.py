@@ -4,7 +4,7 @@ and the quarterly trends of the other sections."""
 
 from __future__ import annotations
 
-from itertools import groupby
+import json
 
 from retention.release.formatting import round_half_up
 from retention.release.pack_data import PackData
@@ -80,11 +80,11 @@ def intake(book: Book, data: PackData) -> None:
     for breakdown, label in BREAKDOWNS.items():
         body = [
             [
-                b["breakdown_value"],
+                b["breakdown_value_zh"],
                 whole(b["quarter_intake"]),
                 whole(b["ytd_intake"]),
                 whole(b["ytd_intake_last_year"]),
-                _yoy(b["ytd_intake"], b["ytd_intake_last_year"]),
+                ratio(b["yoy"]),
             ]
             for b in data.breakdowns
             if b["breakdown"] == breakdown
@@ -93,12 +93,6 @@ def intake(book: Book, data: PackData) -> None:
         headers = [label, "本季度", "本年累计", "上年同期累计", "同比"]
         formats = [book.text, book.count, book.count, book.count, book.percent]
         row = book.table(sheet, row + 1, headers, body, formats)
-
-
-def _yoy(this_year: int, last_year: int | None) -> float | None:
-    if not last_year:
-        return None
-    return float(round_half_up(this_year / last_year - 1, 4))
 
 
 def subsidies(book: Book, data: PackData) -> None:
@@ -135,101 +129,114 @@ def subsidies(book: Book, data: PackData) -> None:
 # How a cohort KPI split by a further dimension is headed (留慈率（产教融合学生）).
 SPLITS = {"industry_program": {True: "产教融合学生", False: "其他学生"}}
 PARTIAL_NOTE = "（未满半年）"
+PARTIAL_EXPLAINED = (
+    "{cohort}届毕业未满半年，其留慈率为截至季末的阶段数据，不宜与往届完整数据直接比较。"
+)
 
 
 def retention(book: Book, data: PackData) -> None:
     """The cohort KPIs, a row per cohort year and a column per KPI (and split); the quarter's
     own cohort, whose graduates have not all been out six months, is marked as partial."""
-    names = {(c["kpi"], c["scope"]): c["name_zh"] for c in data.catalogue}
-    cohort_rows = sorted(
-        (k for k in data.kpis["kpis"] if "cohort_year" in k["dimension"]),
-        key=lambda k: k["dimension"]["cohort_year"],
-    )
-    columns: dict[tuple, tuple[str, str]] = {}  # (kpi, split) -> (header, unit)
+    columns: dict[tuple, dict] = {}  # (kpi, scope, split) -> the first row, for its presentation
     cohorts: dict[int, dict[tuple, float]] = {}
-    for k in cohort_rows:
-        split = tuple((key, v) for key, v in k["dimension"].items() if key != "cohort_year")
-        heading = names[k["kpi"], k["scope"]]
-        if split:
-            heading += "（" + "，".join(SPLITS[key][v] for key, v in split) + "）"
-        columns.setdefault((k["kpi"], split), (heading, k["unit"]))
-        cohorts.setdefault(k["dimension"]["cohort_year"], {})[k["kpi"], split] = k["value"]
-    # the catalogue's order, each KPI whole before its splits (产教融合学生 before 其他学生)
-    kpi_order = {c["kpi"]: i for i, c in enumerate(data.catalogue)}
-    order = sorted(columns, key=lambda c: (kpi_order[c[0]], len(c[1]), [not v for _, v in c[1]]))
-    widths = [18] + [max(12, len(columns[c][0]) * 2) for c in order]
+    partial: set[int] = set()
+    for k in data.kpi_rows:
+        dimension = json.loads(k["dimension"])
+        if "cohort_year" not in dimension:
+            continue
+        cohort = dimension.pop("cohort_year")
+        column = (k["kpi"], k["scope"], tuple(sorted(dimension.items())))
+        columns.setdefault(column, k)
+        cohorts.setdefault(cohort, {})[column] = k["value"]
+        if k["is_partial_cohort"]:
+            partial.add(cohort)
+    # the pack's order, each KPI whole before its splits (产教融合学生 before 其他学生)
+    order = sorted(
+        columns, key=lambda c: (columns[c]["position"], len(c[2]), [not v for _, v in c[2]])
+    )
+    headings = [_heading(columns[c]["name_zh"], c[2]) for c in order]
     sheet = book.sheet(
         "留慈率",
         f"宁波大学科学技术学院毕业生留慈情况（{quarter_label(data.quarter)}）",
-        widths,
+        [18] + [max(12, len(h) * 2) for h in headings],
         header_row=2,
     )
-    year = int(data.quarter[:4])
-    rows, formats = [], [book.text]
-    for cohort in sorted(cohorts):
-        label = f"{cohort}届" + (PARTIAL_NOTE if cohort == year else "")
-        cells = [book.value_cell(cohorts[cohort].get(c), columns[c][1])[0] for c in order]
-        rows.append([label, *cells])
-    formats += [book.value_cell(None, columns[c][1])[1] for c in order]
-    row = book.table(sheet, 2, ["届别"] + [columns[c][0] for c in order], rows, formats)
+    shown = [(columns[c]["unit"], columns[c]["decimals"]) for c in order]
+    rows = [
+        [f"{cohort}届" + (PARTIAL_NOTE if cohort in partial else "")]
+        + [book.value_cell(cohorts[cohort].get(c), *shown[i])[0] for i, c in enumerate(order)]
+        for cohort in sorted(cohorts)
+    ]
+    formats = [book.text] + [book.value_cell(None, *unit)[1] for unit in shown]
+    row = book.table(sheet, 2, ["届别", *headings], rows, formats)
     sheet.freeze_panes(3, 1)
     sheet.write(row - 1, 0, "留慈：毕业前183天至季末在慈溪登记接收。", book.note)
-    if year in cohorts:
-        sheet.write(
-            row,
-            0,
-            f"{year}届毕业未满半年，其留慈率为截至季末的阶段数据，不宜与往届完整数据直接比较。",
-            book.note,
-        )
-    rates = [i for i, c in enumerate(order, start=1) if columns[c][1] == "ratio"]
+    for cohort in sorted(partial):
+        sheet.write(row, 0, PARTIAL_EXPLAINED.format(cohort=cohort), book.note)
+        row += 1
+    rates = [i for i, (unit, _) in enumerate(shown, start=1) if unit == "ratio"]
     if rows and rates:
         chart = book.chart("column", "各届毕业生留慈率", "届别", "留慈率")
         hatched = {"pattern": "wide_upward_diagonal", "fg_color": "#7F7F7F", "bg_color": "white"}
-        partial = [{"pattern": hatched} if r[0].endswith(PARTIAL_NOTE) else None for r in rows]
+        points = [{"pattern": hatched} if PARTIAL_NOTE in r[0] else None for r in rows]
+        labels = {"value": True, "num_format": "0.00%"}
         for column in rates:
             chart.add_series(
                 series(
                     "留慈率",
-                    columns[order[column - 1]][0],
+                    headings[column - 1],
                     (3, 2 + len(rows)),
                     0,
                     column,
-                    data_labels={"value": True, "num_format": "0.00%"},
-                    points=partial,
+                    data_labels=labels,
+                    points=points,
                 )
             )
         chart.set_legend({"position": "bottom"})
-        book.place(sheet, row + 2, chart)
+        book.place(sheet, row + 1, chart)
 
 
-def trends(book: Book, data: PackData, name: str, title: str, kpis: list[str]) -> None:
-    """A section's KPIs quarter by quarter: counts in a line chart (rates stay in the table,
-    on a scale of their own)."""
-    units = {c["kpi"]: c["unit"] for c in data.catalogue}
-    names = {c["kpi"]: c["name_zh"] for c in data.catalogue}
+def _heading(name: str, split: tuple) -> str:
+    """留慈率, 留慈率（产教融合学生）."""
+    if not split:
+        return name
+    return f"{name}（{'，'.join(SPLITS[key][value] for key, value in split)}）"
+
+
+def trends(book: Book, data: PackData, section: str) -> None:
+    """A section's KPIs quarter by quarter, in a sheet named by the section: counts also in a
+    line chart (rates and money stay in the table, on scales of their own)."""
+    kpis = [c for c in data.catalogue if c["section"] == section]
+    title = kpis[0]["section_title_zh"]
     sheet = book.sheet(
-        name,
+        title,
         f"{title}（截至{quarter_label(data.quarter)}）",
-        [12] + [18] * len(kpis),
+        [16] + [16] * len(kpis),
         header_row=2,
     )
-    quarters = groupby(sorted(data.trends, key=lambda t: t["quarter"]), key=lambda t: t["quarter"])
-    rows = []
-    for quarter, values in quarters:
-        by_kpi = {t["kpi"]: t["value"] for t in values}
-        cells = [book.value_cell(by_kpi.get(k), units[k])[0] for k in kpis]
-        rows.append([quarter_label(quarter), *cells])
-    formats = [book.text] + [book.value_cell(None, units[k])[1] for k in kpis]
-    row = book.table(sheet, 2, ["季度"] + [names[k] for k in kpis], rows, formats)
+    values = {(t["quarter"], t["kpi"], t["scope"]): t["value"] for t in data.trends}
+    quarters = sorted({t["quarter"] for t in data.trends})
+    rows = [
+        [quarter_label(quarter)]
+        + [
+            book.value_cell(values.get((quarter, k["kpi"], k["scope"])), k["unit"], k["decimals"])[
+                0
+            ]
+            for k in kpis
+        ]
+        for quarter in quarters
+    ]
+    formats = [book.text] + [book.value_cell(None, k["unit"], k["decimals"])[1] for k in kpis]
+    row = book.table(sheet, 2, ["季度"] + [k["name_zh"] for k in kpis], rows, formats)
     sheet.freeze_panes(3, 1)
-    counts = [i for i, k in enumerate(kpis, start=1) if units[k] not in ("ratio", "yuan")]
+    counts = [i for i, k in enumerate(kpis, start=1) if k["measure_word"]]
     if rows and counts:
         chart = book.chart("line", title, "季度", "数量")
         for column in counts:
             chart.add_series(
                 series(
-                    name,
-                    names[kpis[column - 1]],
+                    title,
+                    kpis[column - 1]["name_zh"],
                     (3, 2 + len(rows)),
                     0,
                     column,

@@ -1,13 +1,14 @@
-"""概览: every headline figure of the quarter, its target and its change; the restatement a
-new version makes, if any."""
+"""概览: every figure of the quarter in the pack's order, with its target, the time-elapsed
+schedule (时序进度) and its changes; the restatement a new version makes, if any. 指标说明: each
+KPI in plain Chinese."""
 
 from __future__ import annotations
 
 import json
 
-from retention.release.formatting import MEASURE_WORDS, RELEASE_STATUS
+from retention.release.formatting import RELEASE_STATUS
 from retention.release.pack_data import PackData
-from retention.release.workbook.book import Book, ratio, whole
+from retention.release.workbook.book import Book, ratio
 
 SCOPES = {
     "quarter": "本季度",
@@ -30,40 +31,40 @@ def overview(book: Book, data: PackData) -> None:
         f"生成于 {release['generated_at']}",
         book.note,
     )
-    names = {(c["kpi"], c["scope"]): c["name_zh"] for c in data.catalogue}
     rows, formats = [], []
-    for kpi in data.kpis["kpis"]:
-        if kpi["dimension"]:
+    for kpi in data.kpi_rows:
+        if json.loads(kpi["dimension"]):
             continue
-        value, value_format = book.value_cell(kpi["value"], kpi["unit"])
-        target = kpi.get("target_value")
+        value, value_format = book.value_cell(kpi["value"], kpi["unit"], kpi["decimals"])
+        target = kpi["target_value"]
         rows.append(
             [
-                names[kpi["kpi"], kpi["scope"]],
+                kpi["name_zh"],
                 SCOPES[kpi["scope"]],
                 value,
-                MEASURE_WORDS.get(kpi["unit"], ""),
-                whole(target) if target is not None else None,
-                ratio(kpi.get("schedule_progress")) if target is not None else None,
+                kpi["measure_word"],
+                book.value_cell(target, kpi["unit"], kpi["decimals"])[0],
+                ratio(kpi["schedule_progress"]) if target is not None else None,
                 ratio(kpi["yoy"]),
                 ratio(kpi["qoq"]),
             ]
         )
-        formats.append(
-            [book.text, book.text, value_format, book.text, book.count] + [book.percent] * 3
-        )
+        formats.append([book.text, book.text, value_format, book.text, value_format])
+        formats[-1] += [book.percent] * 3
     headers = ["指标", "口径", "数值", "单位", "年度目标", "时序进度", "同比", "环比"]
     row = book.table(sheet, 3, headers, rows, formats)
     sheet.freeze_panes(4, 1)
     sheet.write(row - 1, 0, CHANGE_NOTE, book.note)
-    if release.get("missing_feeds"):
-        sheet.write(row, 0, "未报送数据项：" + "、".join(release["missing_feeds"]), book.note)
+    missing = [d["feed_name_zh"] for d in data.deliveries if not d["is_delivered"]]
+    if missing:
+        sheet.write(row, 0, "未报送数据项：" + "、".join(missing), book.note)
     if release.get("restatement"):
-        _restatement(book, sheet, row + 2, release["restatement"], names)
+        _restatement(book, sheet, row + 2, release["restatement"], data)
 
 
-def _restatement(book: Book, sheet, row: int, note: dict, names: dict) -> None:
+def _restatement(book: Book, sheet, row: int, note: dict, data: PackData) -> None:
     sheet.write(row, 0, f"更正说明：本版替代 v{note['replaces_version']}，变动指标如下", book.title)
+    names = {(c["kpi"], c["scope"]): c["name_zh"] for c in data.catalogue}
     body = [
         [
             names.get((c["kpi"], c["scope"]), c["kpi"]),
@@ -77,8 +78,9 @@ def _restatement(book: Book, sheet, row: int, note: dict, names: dict) -> None:
     row = book.table(
         sheet, row + 1, ["指标", "口径", "维度", "原值", "新值"], body, [book.text] * 5
     )
+    feeds = {d["feed"]: d["feed_name_zh"] for d in data.deliveries}
     files = [
-        [s["file"], s["feed"], s["quarter"], s["version"], s["sha256"][:16]]
+        [s["file"], feeds.get(s["feed"], s["feed"]), s["quarter"], s["version"], s["sha256"][:16]]
         for s in note["submissions"]
     ]
     book.table(
@@ -91,11 +93,20 @@ def _restatement(book: Book, sheet, row: int, note: dict, names: dict) -> None:
 
 
 def definitions(book: Book, data: PackData) -> None:
-    """指标说明: each KPI by its Chinese name, scope, unit and definition."""
-    sheet = book.sheet("指标说明", "指标说明", [34, 10, 8, 80], header_row=2)
+    """指标说明: each KPI by its Chinese name, section, scope and plain-Chinese definition, and
+    the department's data it is counted from."""
+    sheet = book.sheet("指标说明", "指标说明", [30, 18, 10, 70, 30], header_row=2)
+    feeds = {k["source_feed"]: k["feed_name_zh"] for k in data.kpi_rows}
     rows = [
-        [c["name_zh"], SCOPES[c["scope"]], MEASURE_WORDS.get(c["unit"], ""), c["definition"]]
+        [
+            c["name_zh"],
+            c["section_title_zh"],
+            SCOPES[c["scope"]],
+            c["definition_zh"],
+            feeds.get(c["source_feed"], ""),
+        ]
         for c in data.catalogue
     ]
-    book.table(sheet, 2, ["指标", "口径", "单位", "定义"], rows, [book.text] * 4)
+    headers = ["指标", "板块", "口径", "定义", "数据来源"]
+    book.table(sheet, 2, headers, rows, [book.text] * 5)
     sheet.freeze_panes(3, 1)

@@ -8,7 +8,6 @@ from retention.release.formatting import (
     CHECK_RESULT,
     CHECK_SEVERITY,
     DELIVERY_NOTE,
-    DELIVERY_STATUS,
     delivered_on,
 )
 from retention.release.pack_data import PackData
@@ -24,11 +23,11 @@ def quality(book: Book, data: PackData) -> None:
     )
     deliveries = [
         [
-            d["department"],
-            d["feed"],
+            d["department_zh"],
+            d["feed_name_zh"],
             str(d["due_on"]),
             delivered_on(d),
-            DELIVERY_STATUS[d["delivery_status"]],
+            d["status_zh"],
             d["latest_version"],
         ]
         for d in data.deliveries
@@ -40,7 +39,7 @@ def quality(book: Book, data: PackData) -> None:
     row += 1
     sheet.write(row, 0, "被拒行（按数据项和原因）", book.title)
     rejected = [
-        [r["feed"], r["rejection_reason"], r["rows_rejected"]] for r in data.rejections
+        [r["feed_name_zh"], r["reason_zh"], r["rows_rejected"]] for r in data.rejections
     ] or [["无", "", 0]]
     row = book.table(
         sheet, row + 1, ["数据项", "原因", "行数"], rejected, [book.text, book.text, book.count]
