@@ -67,7 +67,10 @@ def test_every_pdf_page_renders_and_is_not_blank(released: Path, tmp_path: Path)
 
 def test_the_workbook_holds_every_figure_in_the_citys_formats(released: Path) -> None:
     book = openpyxl.load_workbook(only(released, "*.xlsx"))
-    sheets = "概览 宁波排名 接收分析 补贴发放 留慈率 基地与实践 住房保障 数据质量 指标说明"
+    sheets = (
+        "概览 宁波排名 接收分析 补贴发放 留慈率 就业见习 人才安居 青年实践 离校未就业毕业生帮扶 "
+        "数据质量 指标说明"
+    )
     assert book.sheetnames == sheets.split()
     overview = book["概览"]
     cells = {

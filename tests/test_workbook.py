@@ -1,9 +1,10 @@
 """The workbook as a leader opens and prints it: the figures stored as shown, every page headed,
-numbered and printed with its column headers, and the charts read by their titles, axes, legend
-and labels."""
+numbered and printed with its column headers, the charts read by their titles, axes, legend and
+labels, and Chinese wherever a leader looks."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -20,11 +21,20 @@ TITLE = "慈溪市高校毕业生留慈工作指标（2023年第四季度）"
 
 
 @pytest.fixture(scope="module")
-def book(gated: Path, tmp_path_factory) -> openpyxl.Workbook:
+def data(gated: Path):
     data = read_pack_data(gated, QUARTER, NOW)
     data.kpis["release"].update(version=1, status="final")
+    return data
+
+
+@pytest.fixture(scope="module")
+def book(data, tmp_path_factory) -> openpyxl.Workbook:
     path = write_workbook(data, tmp_path_factory.mktemp("workbook") / "pack.xlsx")
     return openpyxl.load_workbook(path)
+
+
+def texts(sheet) -> list[str]:
+    return [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
 
 
 def text(title) -> str:
@@ -110,3 +120,49 @@ def test_the_quarters_own_cohort_is_marked_partial(book) -> None:
     assert [text(chart.x_axis.title), text(chart.y_axis.title)] == ["届别", "留慈率"]
     for series in chart.series:  # the 2023 column of every rate is hatched, 2022's is not
         assert [(p.idx, p.spPr.pattFill is not None) for p in series.dPt] == [(1, True)]
+
+
+def test_industries_are_named_not_lettered(book) -> None:
+    rows = list(book["接收分析"].iter_rows(values_only=True))
+    start = rows.index(("按行业门类", None, None, None, None))
+    industries = [row[0] for row in rows[start + 2 :] if row[0]][:3]
+    assert industries[0] == "制造业"
+    assert all(len(name) > 1 for name in industries), industries
+
+
+def test_no_english_feed_codes_or_expectation_names_where_leaders_look(book) -> None:
+    shown = " ".join(text for sheet in book for text in texts(sheet))
+    # apart from timestamps, versions, SHA-256 and UTC
+    words = set(re.findall(r"[A-Za-z_]{2,}", shown)) - {"SHA", "UTC"}
+    assert not words  # no feed code (edu, graduate_intake), no expect_..., no English
+    sheet = book["指标说明"]
+    definitions = {row[0]: row[3] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    assert definitions["接收高校毕业生人数（累计）"].startswith("当年1月1日至本季度末")
+    quality = texts(book["数据质量"])
+    assert "人力资源和社会保障局" in quality and "高校毕业生接收登记" in quality
+    assert "已报送（逾期）" in quality  # district_intake came four days late
+
+
+def test_a_kpi_added_to_the_catalogue_and_a_model_appears_without_code(data, tmp_path) -> None:
+    """A KPI is a pack_kpis row and a catalogue row: the overview lists it, 指标说明 defines it
+    and its section's sheet shows its trend."""
+    new = {
+        **next(k for k in data.kpi_rows if k["section"] == "youth"),
+        "kpi": "practice_hours",
+        "name_zh": "社会实践服务时长",
+        "definition_zh": "实践青年累计服务的小时数。",
+        "value": 12345,
+        "position": 99,
+    }
+    data = dataclasses.replace(
+        data,
+        kpi_rows=[*data.kpi_rows, new],
+        catalogue=[*data.catalogue, {**data.catalogue[-1], **new, "section": "youth"}],
+        trends=[*data.trends, {**new, "quarter": QUARTER}],
+    )
+    book = openpyxl.load_workbook(write_workbook(data, tmp_path / "pack.xlsx"))
+    overview = {row[0]: row[2] for row in book["概览"].iter_rows(min_row=5, values_only=True)}
+    assert overview["社会实践服务时长"] == 12345
+    assert "实践青年累计服务的小时数。" in texts(book["指标说明"])
+    header, *_, last = book["青年实践"].iter_rows(min_row=3, values_only=True)
+    assert header[-1] == "社会实践服务时长" and last[-1] == 12345
