@@ -96,15 +96,19 @@ class Book:
                     sheet.write(row + offset, column, value, cell_format)
         return row + len(rows) + 2
 
-    def chart(self, kind: str, title: str, x_title: str, y_title: str, **options: Any):
+    def chart(self, kind: str, title: str, x_title: str, y_title: str):
         """A native chart with its title and both axes' titles; series are added by the
-        caller, each with data labels."""
-        chart = self.book.add_chart({"type": kind, **options})
+        caller, each with data labels. A bar chart lists its categories top down, in the
+        table's order."""
+        chart = self.book.add_chart({"type": kind})
         chart.set_title({"name": title, "name_font": {"size": 12, "name": "黑体"}})
-        # A bar chart lays its categories along the vertical axis.
-        category, value = ("y", "x") if kind == "bar" else ("x", "y")
-        getattr(chart, f"set_{category}_axis")({"name": x_title})
-        getattr(chart, f"set_{value}_axis")({"name": y_title, "major_gridlines": {"visible": True}})
+        values = {"name": y_title, "major_gridlines": {"visible": True}}
+        if kind == "bar":  # categories along the vertical axis
+            chart.set_y_axis({"name": x_title, "reverse": True})
+            chart.set_x_axis(values)
+        else:
+            chart.set_x_axis({"name": x_title})
+            chart.set_y_axis(values)
         return chart
 
     def place(self, sheet, row: int, chart, height: int = 320) -> int:

@@ -41,7 +41,6 @@ def ranking(book: Book, data: PackData) -> None:
         chart = book.chart("bar", "各区县（市）目标完成率", "区县（市）", "完成率")
         labels = {"value": True, "num_format": "0.00%"}
         chart.add_series(series("宁波排名", "完成率", (3, 2 + len(rows)), 1, 4, data_labels=labels))
-        chart.set_y_axis({"name": "区县（市）", "reverse": True})
         chart.set_legend({"none": True})
         book.place(sheet, row, chart, height=360)
 
@@ -121,7 +120,6 @@ def subsidies(book: Book, data: PackData) -> None:
     if rows:
         chart = book.chart("bar", "各项补贴发放金额（万元）", "补贴项目", "金额（万元）")
         chart.add_series(series("补贴发放", "金额（万元）", (3, 2 + len(rows)), 1, 2))
-        chart.set_y_axis({"name": "补贴项目", "reverse": True})
         chart.set_legend({"none": True})
         book.place(sheet, row, chart, height=40 + 28 * len(rows))
 
