@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 from pathlib import Path
@@ -14,6 +13,8 @@ import yaml
 from conftest import INTAKE_HEADER, intake_row, write_csv
 
 from retention.build import build
+from retention.builds import current_build
+from retention.gate.runner import GateError, run_gate
 from retention.ingest.loader import ingest
 from retention.kpis import kpis_document
 from retention.paths import DBT_DIR, PROJECT_ROOT, warehouse_path
@@ -75,6 +76,8 @@ def baselined(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_baseline_gives_the_first_regular_year_its_changes(baselined: Path) -> None:
+    with duckdb.connect(str(warehouse_path(baselined)), read_only=True) as con:
+        assert current_build(con).build_id  # the build passed, its exposure included
     document = kpis_document(baselined, "2023Q1")
     rows = {(r["kpi"], r["scope"]): r for r in document["kpis"] if not r["dimension"]}
     # 3 received in 2023Q1 against 2 in 2022Q1 (a year earlier) and 1 in 2022Q4
@@ -102,7 +105,9 @@ def _dbt_project_copy(target: Path) -> Path:
     return target
 
 
-def test_a_kpi_row_without_a_catalogue_row_fails_the_build(baselined: Path, tmp_path: Path) -> None:
+def test_a_kpi_row_without_a_catalogue_row_fails_the_build(
+    baselined: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without its catalogue row, graduate_intake (quarter) would vanish from kpis.json; instead
     rpt_quarterly_kpis keeps it with no unit, its not_null test fails, dbt stops the pack's
     models after it, and the build fails: no current build, so no gate run and no release."""
@@ -117,7 +122,7 @@ def test_a_kpi_row_without_a_catalogue_row_fails_the_build(baselined: Path, tmp_
         "".join(line for line in lines if not line.startswith("graduate_intake,quarter,")),
         encoding="utf-8",
     )
-    os.environ["RETENTION_WAREHOUSE"] = str(warehouse_path(state))
+    monkeypatch.setenv("RETENTION_WAREHOUSE", str(warehouse_path(state)))
     args = ["build", "--select", "kpi_catalogue", "rpt_quarterly_kpis+", "--quiet"]
     paths = ["--project-dir", str(project), "--profiles-dir", str(project)]
     result = dbtRunner().invoke([*args, *paths, "--target-path", str(tmp_path / "target")])
@@ -127,6 +132,8 @@ def test_a_kpi_row_without_a_catalogue_row_fails_the_build(baselined: Path, tmp_
     assert failed == {"not_null_rpt_quarterly_kpis_unit"}
     skipped = {r.node.name for r in result.result if str(r.status) == "skipped"}
     assert "pack_kpis" in skipped
+    with pytest.raises(GateError, match="retention build"):
+        run_gate(state, "2023Q1")
 
 
 def test_breakdown_changes_are_rounded_as_published(built: Path) -> None:
