@@ -44,6 +44,7 @@ class Book:
             {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         self.document_title = title
+        self.widths: dict[str, list[int]] = {}  # each sheet's column widths, to size its charts
         add = self.book.add_format
         base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
         self.title = add({"bold": True, "font_size": 14, "font_name": "黑体"})
@@ -80,7 +81,7 @@ class Book:
         sheet.write(0, 0, title, self.title)
         for column, width in enumerate(widths):
             sheet.set_column(column, column, width)
-        sheet.widths = widths
+        self.widths[name] = widths
         return sheet
 
     def table(self, sheet, row: int, headers: list[str], rows: list[list], formats: list) -> int:
@@ -114,7 +115,7 @@ class Book:
     def place(self, sheet, row: int, chart, height: int = 320) -> int:
         """Put a chart under the tables, as wide as the sheet's columns so that it prints
         within the page's width. Returns the row after it."""
-        width = sum(sheet.widths) * PIXELS_PER_CHARACTER
+        width = sum(self.widths[sheet.name]) * PIXELS_PER_CHARACTER
         chart.set_size({"width": width, "height": height})
         sheet.insert_chart(row, 0, chart, {"object_position": 3})
         return row + height // 20 + 2
