@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlsxwriter.exceptions import FileCreateError
-
 from retention.release.pack_data import PackData
 from retention.release.workbook.book import Book, quarter_label
 from retention.release.workbook.figures import intake, ranking, retention, subsidies, trends
@@ -19,7 +17,7 @@ OWN_SHEETS = {"intake", "retention", "subsidies"}  # the pack sections laid out 
 
 
 def write_workbook(data: PackData, path: Path) -> Path:
-    book = Book(path, TITLE.format(label=quarter_label(data.quarter)))
+    book = Book(TITLE.format(label=quarter_label(data.quarter)))
     overview(book, data)
     ranking(book, data)
     intake(book, data)
@@ -32,8 +30,6 @@ def write_workbook(data: PackData, path: Path) -> Path:
             trends(book, data, section)
     quality(book, data)
     definitions(book, data)
-    try:
-        book.book.close()
-    except FileCreateError as error:  # the OSError (a full disk) it wraps says what went wrong
-        raise error.args[0] from None
+    book.book.close()
+    path.write_bytes(book.content.getvalue())
     return path

@@ -6,7 +6,7 @@ a column or reads the formula bar sees the published figure, not 864.65116099999
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 from typing import Any
 
 import xlsxwriter
@@ -35,12 +35,15 @@ def whole(value: float | None) -> int | None:
 
 
 class Book:
-    def __init__(self, path: Path, title: str):
+    def __init__(self, title: str):
         # Text is written as text: by default xlsxwriter turns a string that starts with "=" into
         # a live formula and one that looks like an address into a link, and some of the text
         # shown comes from data (names delivered by departments, check findings).
+        # Built in memory and written by the caller in one go: a write that fails (a full disk)
+        # then raises its own OSError once, and leaves no half-closed zip file behind.
+        self.content = io.BytesIO()
         self.book = xlsxwriter.Workbook(
-            str(path),
+            self.content,
             {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         self.document_title = title
