@@ -14,8 +14,10 @@ QUARTER ?= 2024Q2
 .PHONY: setup run test check backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
 # dbt's manifest, from which the release DAG draws one task per model, is parsed again
-# whenever the dbt project changed.
+# whenever the dbt project changed. The brief's fonts are downloaded once into the environment
+# (retention.release.fonts).
 setup: $(VENV)/.synced
+	$(BIN)/python -m retention.release.fonts
 	$(BIN)/retention dbt-parse
 
 $(UV):
