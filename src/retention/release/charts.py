@@ -5,18 +5,14 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
-from pathlib import Path
 
 from retention.release import formatting as fmt
+from retention.release.fonts import whole_sans as font_file
 from retention.release.pack_data import PackData
 
 COLOURS = ["#C00000", "#7F7F7F", "#2F5597", "#BF9000"]
-
-
-def font_file() -> Path:
-    import noto_cjk_sans_otc
-
-    return Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"
+# The text block is 156 mm wide: a chart fills it at the size its lettering was set for.
+WIDTH = 6.1
 
 
 @cache
@@ -62,20 +58,21 @@ def intake_against_last_year(data: PackData) -> str | None:
             by_year[y][q - 1] = row["value"]
     if not any(by_year[year]):
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 3.0))
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.9))
     quarters = ["一季度", "二季度", "三季度", "四季度"]
     this_q = int(data.quarter[-1])
     for offset, (y, colour) in enumerate(((year - 1, COLOURS[1]), (year, COLOURS[0]))):
         values = [sum(by_year[y][: q + 1]) for q in range(4)]
         if y == year:
             values = values[:this_q]
-        axis.bar(
+        bars = axis.bar(
             [i + (offset - 0.5) * 0.38 for i in range(len(values))],
             values,
             0.38,
             label=f"{y}年累计",
             color=colour,
         )
+        axis.bar_label(bars, [fmt.count(v) for v in values], fontsize=7, padding=1)
     target = data.value("graduate_intake_target", "ytd")
     if target:
         axis.plot(
@@ -86,9 +83,9 @@ def intake_against_last_year(data: PackData) -> str | None:
             label="目标进度",
         )
     axis.set_xticks(range(4), quarters)
-    axis.set_ylabel("人")
-    axis.legend(frameon=False, fontsize=8)
-    axis.set_title("高校毕业生接收人数（累计）与上年同期、目标进度", fontsize=10)
+    axis.set_ylabel("接收人数（人）")
+    axis.legend(frameon=False, fontsize=8, loc="upper left")
+    axis.set_title(f"高校毕业生接收人数（累计）：{year}年与{year - 1}年同期、目标进度", fontsize=10)
     return _svg(figure)
 
 
@@ -97,7 +94,7 @@ def completion_against_divisions(data: PackData) -> str | None:
     if not data.districts:
         return None
     rows = sorted(data.districts, key=lambda d: d["completion_ratio"])
-    figure, axis = plt.subplots(figsize=(6.4, 3.2))
+    figure, axis = plt.subplots(figsize=(WIDTH, 3.0))
     colours = [COLOURS[0] if d["is_reporting_city"] else COLOURS[1] for d in rows]
     axis.barh(
         [d["region_name"] for d in rows], [d["completion_rate"] * 100 for d in rows], color=colours
@@ -121,15 +118,17 @@ def subsidies_by_item(data: PackData) -> str | None:
     if not items:
         return None
     items.sort(key=lambda i: i["amount_yuan"])
-    figure, axis = plt.subplots(figsize=(6.4, 3.4))
+    figure, axis = plt.subplots(figsize=(WIDTH, 0.5 + 0.24 * len(items)))
     colours = [COLOURS[0] if i["category"] == "人才补贴" else COLOURS[2] for i in items]
-    axis.barh(
+    bars = axis.barh(
         [i["subsidy_item"] for i in items],
         [float(i["amount_yuan"]) / 10**4 for i in items],
         color=colours,
     )
-    axis.set_xscale("log")
-    axis.set_xlabel("发放金额（万元，对数刻度）")
+    # each bar says its amount: the small items stay readable beside the large ones
+    axis.bar_label(bars, [fmt.wan_yuan(i["amount_yuan"]) for i in items], fontsize=7, padding=2)
+    axis.margins(x=0.18)
+    axis.set_xlabel("发放金额（万元）")
     axis.set_title("各项补贴发放金额（本年累计；红色为人才补贴）", fontsize=10)
     axis.tick_params(axis="y", labelsize=7)
     return _svg(figure)
@@ -150,21 +149,30 @@ def retention_by_cohort(data: PackData) -> str | None:
     ]
     if not cohorts:
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 2.8))
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
     for offset, (label, extra) in enumerate(groups):
         values = [
             (data.value("local_college_retention_rate", "cohort", cohort_year=c, **extra) or 0)
             * 100
             for c in cohorts
         ]
-        axis.bar(
+        bars = axis.bar(
             [i + (offset - 1) * 0.27 for i in range(len(cohorts))],
             values,
             0.27,
             label=label,
             color=COLOURS[offset],
         )
-    axis.set_xticks(range(len(cohorts)), [f"{c}届" for c in cohorts])
+        # the cohort still graduating: its bars hatched, its rate a figure so far
+        for bar, cohort in zip(bars, cohorts, strict=True):
+            if cohort == year:
+                bar.set_hatch("///")
+                bar.set_alpha(0.6)
+        axis.bar_label(bars, [f"{v:.2f}%" for v in values], fontsize=7, padding=1)
+    axis.set_xticks(
+        range(len(cohorts)),
+        [f"{c}届（截至季末，阶段数）" if c == year else f"{c}届" for c in cohorts],
+    )
     axis.set_ylabel("留慈率（%）")
     axis.legend(frameon=False, fontsize=8)
     axis.set_title("宁大科院毕业生留慈率（按届别）", fontsize=10)
@@ -183,7 +191,7 @@ def bases_and_practice(data: PackData) -> str | None:
     )
     if not quarters:
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 2.8))
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
     for colour, (kpi, label) in zip(COLOURS, series.items(), strict=False):
         values = {t["quarter"]: t["value"] for t in data.trends if t["kpi"] == kpi}
         axis.plot(
@@ -195,12 +203,15 @@ def bases_and_practice(data: PackData) -> str | None:
     return _svg(figure)
 
 
-def all_charts(data: PackData) -> list[str]:
-    drawn = [
-        intake_against_last_year(data),
-        completion_against_divisions(data),
-        subsidies_by_item(data),
-        retention_by_cohort(data),
-        bases_and_practice(data),
-    ]
-    return [svg for svg in drawn if svg]
+# The charts under each section of 二、重点工作成效 (sections as in pack_sections.csv).
+CHARTS = {
+    "intake": (intake_against_last_year, completion_against_divisions),
+    "retention": (retention_by_cohort,),
+    "subsidies": (subsidies_by_item,),
+    "internship": (bases_and_practice,),
+}
+
+
+def all_charts(data: PackData) -> dict[str, list[str]]:
+    drawn = {section: [draw(data) for draw in charts] for section, charts in CHARTS.items()}
+    return {section: [svg for svg in svgs if svg] for section, svgs in drawn.items()}
