@@ -61,7 +61,6 @@ class Words:
     folder: Path = WORDS_DIR
 
     def __post_init__(self) -> None:
-        self.used: dict[str, bytes] = {}
         self.environment = jinja2.Environment(
             loader=jinja2.FunctionLoader(self._load),
             autoescape=False,  # plain text: the HTML template escapes it
@@ -87,11 +86,7 @@ class Words:
 
     def _read(self, relative: str) -> bytes | None:
         path = self.folder / relative
-        if not path.is_file():
-            return None
-        content = path.read_bytes()
-        self.used[relative] = content
-        return content
+        return path.read_bytes() if path.is_file() else None
 
     def _load(self, name: str) -> str | None:
         content = self._read(f"sentences/{name}")
@@ -116,8 +111,19 @@ class Words:
         return paragraphs_of(content.decode("utf-8")) if content else []
 
     def record(self) -> list[dict[str, str]]:
-        """What the release records of the words it used: each file and its SHA-256."""
+        """What the release records of the words the brief may use: the authority, every
+        sentence template and the quarter's staff texts, each with its SHA-256. A change to
+        any of them is a change of the release's inputs."""
+        files = [
+            self.folder / "authority.yaml",
+            *sorted((self.folder / "sentences").rglob("*.j2")),
+            *sorted((self.folder / "quarters" / self.quarter).glob("*.md")),
+        ]
         return [
-            {"file": f"seeds/reference/pack/{name}", "sha256": hashlib.sha256(c).hexdigest()}
-            for name, c in sorted(self.used.items())
+            {
+                "file": path.relative_to(self.folder).as_posix(),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
+            for path in files
+            if path.is_file()
         ]
