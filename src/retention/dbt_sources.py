@@ -40,7 +40,12 @@ def _table(feed: Feed) -> dict:
     ]
     columns += [{"name": name, "description": LINEAGE[name]} for name, _ in LINEAGE_COLUMNS]
     kind = f"event feed, dated by {feed.event_date}" if feed.kind == "event" else "snapshot feed"
-    return {"name": feed.name, "description": f"{feed.title} ({kind})", "columns": columns}
+    return {
+        "name": feed.name,
+        "description": f"{feed.title} ({kind})",
+        "meta": {"title_zh": feed.title},  # the feed's name in the pack (int_feed_names)
+        "columns": columns,
+    }
 
 
 def sources_files(contract: Contract) -> dict[str, str]:
@@ -51,6 +56,7 @@ def sources_files(contract: Contract) -> dict[str, str]:
             "name": code,
             "description": f"{names['zh']} ({names['en']}): raw tables loaded by retention ingest",
             "schema": "raw",
+            "meta": {"department_zh": names["zh"]},
             "tables": [_table(feed) for feed in contract.feeds_of(code)],
         }
         text = yaml.safe_dump(

@@ -1,6 +1,9 @@
--- One row per quarter × KPI × scope × dimension: the value as published (yuan to 2 decimals,
--- ratios to 4, counts whole; null when the KPI's feed was not delivered for the quarter) and
--- its change against the same period a year earlier (yoy) and the previous quarter (qoq).
+-- One row per quarter × KPI × scope × dimension: the value as published (rounded to its unit's
+-- decimals in kpi_units, the one place rounding lives; null when the quarter has no data of the
+-- KPI's feed) and its change against the same period a year earlier (yoy) and the previous
+-- quarter (qoq). A period has data when a file of the feed was delivered for it or a baseline's
+-- history runs to its end or beyond (contract/kpis.md). A KPI row the catalogue does not know
+-- is kept, with no unit: the not_null test on unit fails the build, naming it.
 with kpi_values as (
     select * from {{ ref('kpi_graduate_intake') }}
     union all
@@ -23,36 +26,52 @@ catalogue as (
     select * from {{ ref('kpi_catalogue') }}
 ),
 
+units as (
+    select * from {{ ref('kpi_units') }}
+),
+
 deliveries as (
     select * from {{ ref('int_feed_deliveries') }}
+),
+
+histories as (
+    select * from {{ ref('int_feed_histories') }}
 ),
 
 quarters as (
     select * from {{ ref('int_quarters') }}
 ),
 
-published as (
+with_data as (
     select
-        kpi_values.quarter,
-        kpi_values.kpi,
-        kpi_values.scope,
-        kpi_values.dimension,
+        kpi_values.*,
         catalogue.unit,
         catalogue.change_rule,
         catalogue.source_feed,
-        deliveries.is_delivered as has_data,
-        case
-            when deliveries.is_delivered
-                then round(
-                    kpi_values.value,
-                    case catalogue.unit when 'ratio' then 4 when 'yuan' then 2 else 0 end
-                )
-        end as value
+        units.decimals,
+        coalesce(deliveries.is_delivered, false)
+        or coalesce(kpi_values.quarter <= histories.history_to, false) as has_data
     from kpi_values
-    inner join catalogue
+    left join catalogue
         on kpi_values.kpi = catalogue.kpi and kpi_values.scope = catalogue.scope
-    inner join deliveries
+    left join units on catalogue.unit = units.unit
+    left join deliveries
         on kpi_values.quarter = deliveries.quarter and catalogue.source_feed = deliveries.feed
+    left join histories on catalogue.source_feed = histories.feed
+),
+
+published as (
+    select
+        quarter,
+        kpi,
+        scope,
+        dimension,
+        unit,
+        change_rule,
+        source_feed,
+        has_data,
+        case when has_data then round(value, decimals) end as value
+    from with_data
 ),
 
 compared as (
@@ -95,7 +114,9 @@ final as (
             when change_rule = 'ratio' then round(value / nullif(previous_quarter_value, 0) - 1, 4)
         end as qoq,
         has_data,
-        source_feed
+        source_feed,
+        last_year_value,
+        previous_quarter_value
     from compared
 )
 

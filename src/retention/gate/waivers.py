@@ -24,6 +24,7 @@ import duckdb
 from retention import warehouse
 from retention.builds import NotBuilt, current_build
 from retention.errors import ExpectedError
+from retention.gate.tables import RESULTS_DDL
 from retention.printable import printable
 
 WAIVERS_DDL = """
@@ -174,8 +175,6 @@ def waive(
 ) -> list[Waiver]:
     """Record a waiver of each blocking expectation of `check` that failed in the gate's
     latest run for the quarter; the gate must run again for it to count."""
-    from retention.gate.runner import RESULTS_DDL
-
     by, reason, today = _clean(by), _clean(reason), today or dt.date.today()
     if not by:
         raise WaiverRefused("豁免须写明豁免人（--by）", "a waiver needs the name of who waives it")

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from retention.contract import LINEAGE_COLUMNS, Feed
+from retention.gate.tables import RESULTS_DDL
 from retention.orchestration.settings import TIMEZONE
 from retention.warehouse import one
 
@@ -140,7 +141,7 @@ class Entry:
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(DDL)
+    con.execute(DDL + RESULTS_DDL)
 
 
 def ensure_feed_table(con: duckdb.DuckDBPyConnection, feed: Feed) -> None:

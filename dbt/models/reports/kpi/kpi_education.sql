@@ -1,7 +1,7 @@
 -- Education: students in industry programmes (cumulative) and talents whose children were
 -- enrolled in school (year to date).
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 programme as (

@@ -1,6 +1,6 @@
 -- graduate_intake (quarter, ytd), its target, completion rate and rank among Ningbo's divisions.
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 intakes as (

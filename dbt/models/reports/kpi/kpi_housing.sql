@@ -1,7 +1,7 @@
 -- Housing, cumulative to each quarter's end: rental housing units raised (套), migrant
 -- households placed in public rental housing (户), talent apartments sold (套).
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 housing as (

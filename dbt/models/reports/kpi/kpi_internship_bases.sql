@@ -1,7 +1,7 @@
 -- Internship bases (见习基地) from each quarter's roster: new this year, active, positions
 -- and the retention of trainees (见习留用率) over active bases.
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 bases as (

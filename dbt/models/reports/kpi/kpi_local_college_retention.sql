@@ -2,7 +2,7 @@
 -- graduates up to the quarter's end; retained = received in Cixi from 183 days before
 -- graduation to the quarter's end.
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 graduates as (

@@ -1,7 +1,7 @@
 -- Employment (就业补贴) and talent (人才补贴) subsidies: amounts, lines (家次, 人次), distinct
 -- enterprises (家) and graduates (人), and the amount of every catalogue item.
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 payments as (

@@ -1,6 +1,6 @@
 -- The quarter's support ledger of unemployed graduates (离校未就业高校毕业生帮扶台账).
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 ledger as (

@@ -1,7 +1,7 @@
 -- “家燕归巢” youth practice, cumulative to each quarter's end: positions offered (名额) and
 -- distinct young people who took part.
 with quarters as (
-    select * from {{ ref('int_quarters') }}
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 positions as (
