@@ -21,8 +21,8 @@ from retention.builds import NotBuilt, current_build
 from retention.errors import CHECKS_FAILED
 from retention.release import versions
 from retention.release.brief import write_brief
-from retention.release.narrative import Words
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
+from retention.release.narrative import Words
 from retention.release.pack_data import (
     ReleaseRefused,
     latest_gate_run,

@@ -5,11 +5,13 @@ names."""
 
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any
 
 from retention.contract import default_contract
 from retention.ingest.messages import ROW_REASONS
+from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
 from retention.release.pack_data import PackData
 
@@ -33,10 +35,17 @@ def dimension_zh(dimension: dict[str, Any] | str) -> str:
     return "，".join(DIMENSIONS[k](v) if k in DIMENSIONS else str(v) for k, v in dimension.items())
 
 
+def _sections() -> dict[str, dict[str, str]]:
+    # until pack_kpis carries section_title_zh and section_position
+    with (REFERENCE_DIR / "pack_sections.csv").open(encoding="utf-8") as fh:
+        return {row["section"]: row for row in csv.DictReader(fh)}
+
+
 def kpi_rows(data: PackData) -> list[dict[str, Any]]:
     """Each KPI row of the quarter joined with its catalogue entry, in the catalogue's order:
     a row without an entry is a build failure upstream, not a row to drop here."""
     catalogue = {(c["kpi"], c["scope"]): c for c in data.catalogue}
+    sections = _sections()
     year, number = int(data.quarter[:4]), int(data.quarter[-1])
     rows = []
     for row in data.kpis["kpis"]:
@@ -46,9 +55,8 @@ def kpi_rows(data: PackData) -> list[dict[str, Any]]:
             {
                 **entry,
                 **row,
-                "section": entry.get("section") or "intake",
-                "section_title_zh": entry.get("section_title_zh") or "",
-                "section_position": entry.get("section_position") or 0,
+                "section_title_zh": sections[entry["section"]]["title_zh"],
+                "section_position": int(sections[entry["section"]]["position"]),
                 "target_value": data.value(target_kpi, row["scope"], **row["dimension"])
                 if target_kpi
                 else None,
