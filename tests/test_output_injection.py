@@ -200,7 +200,8 @@ def test_the_brief_prints_text_from_data_as_text(gated: Path, tmp_path: Path) ->
     for payload in PAYLOADS:
         assert str(markupsafe.escape(payload)) in page
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
-    assert "".join(" ".join(PAYLOADS).split()) in text
+    for payload in PAYLOADS:  # the town table prints them, as text
+        assert "".join(payload.split()) in text, payload
 
 
 def test_kpis_csv_holds_numbers_and_catalogue_text_only(gated: Path, tmp_path: Path) -> None:

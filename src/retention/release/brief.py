@@ -102,7 +102,7 @@ def _sections(words: Words, rows: list[dict], data: PackData) -> list[dict[str, 
     def v(kpi: str, scope: str, **dimension: Any) -> float | None:
         return data.value(kpi, scope, **dimension)
 
-    charts = all_charts(data)
+    charts = all_charts(data, rows, words.trend_charts())
     parts = []
     sections = sorted({(r["section_position"], r["section"], r["section_title_zh"]) for r in rows})
     for _, section, title in sections:

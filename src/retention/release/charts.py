@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
+from typing import Any
 
 from retention.release import formatting as fmt
 from retention.release.fonts import whole_sans as font_file
 from retention.release.pack_data import PackData
+from retention.release.pack_rows import dimension_zh
 
 COLOURS = ["#C00000", "#7F7F7F", "#2F5597", "#BF9000"]
 # The text block is 156 mm wide: a chart fills it at the size its lettering was set for.
@@ -47,8 +49,9 @@ def _svg(figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def intake_against_last_year(data: PackData) -> str | None:
-    """Year-to-date intake by quarter, this year against last year, with the target pace."""
+def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str | None:
+    """Year-to-date intake by quarter, this year against last year, with the target's pace
+    (the target of the intake section's KPI that has one)."""
     plt = _pyplot()
     year = int(data.quarter[:4])
     by_year: dict[int, list[float]] = {year: [0.0] * 4, year - 1: [0.0] * 4}
@@ -73,7 +76,10 @@ def intake_against_last_year(data: PackData) -> str | None:
             color=colour,
         )
         axis.bar_label(bars, [fmt.count(v) for v in values], fontsize=7, padding=1)
-    target = data.value("graduate_intake_target", "ytd")
+    target = next(
+        (r["target_value"] for r in rows if r["section"] == "intake" and r.get("target_value")),
+        None,
+    )
     if target:
         axis.plot(
             range(4),
@@ -134,84 +140,88 @@ def subsidies_by_item(data: PackData) -> str | None:
     return _svg(figure)
 
 
-def retention_by_cohort(data: PackData) -> str | None:
+def retention_by_cohort(rows: list[dict[str, Any]], year: int) -> str | None:
+    """The catalogue's cohort rates (scope cohort, unit ratio), last year's cohort beside this
+    year's, each group of students a series; this year's cohort, still graduating, hatched
+    and labelled as a figure so far."""
     plt = _pyplot()
-    year = int(data.quarter[:4])
-    groups = [
-        ("全部", {}),
-        ("产教融合学生", {"industry_program": True}),
-        ("其他学生", {"industry_program": False}),
-    ]
-    cohorts = [
-        c
-        for c in (year - 1, year)
-        if data.value("local_college_retention_rate", "cohort", cohort_year=c) is not None
-    ]
+    rates = [r for r in rows if r["scope"] == "cohort" and r["unit"] == "ratio"]
+    cohorts = sorted({r["dimension"]["cohort_year"] for r in rates} & {year - 1, year})
     if not cohorts:
         return None
+    groups: dict[str, dict[int, float]] = {}
+    for r in rates:
+        rest = {k: v for k, v in r["dimension"].items() if k != "cohort_year"}
+        group = groups.setdefault(dimension_zh(rest) or "全部", {})
+        group[r["dimension"]["cohort_year"]] = (r["value"] or 0) * 100
+    width = 0.8 / len(groups)
     figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
-    for offset, (label, extra) in enumerate(groups):
-        values = [
-            (data.value("local_college_retention_rate", "cohort", cohort_year=c, **extra) or 0)
-            * 100
-            for c in cohorts
-        ]
+    for offset, (label, values) in enumerate(sorted(groups.items(), key=lambda g: g[0] != "全部")):
+        shown = [values.get(c, 0) for c in cohorts]
         bars = axis.bar(
-            [i + (offset - 1) * 0.27 for i in range(len(cohorts))],
-            values,
-            0.27,
+            [i + (offset - (len(groups) - 1) / 2) * width for i in range(len(cohorts))],
+            shown,
+            width,
             label=label,
-            color=COLOURS[offset],
+            color=COLOURS[offset % len(COLOURS)],
         )
-        # the cohort still graduating: its bars hatched, its rate a figure so far
         for bar, cohort in zip(bars, cohorts, strict=True):
             if cohort == year:
                 bar.set_hatch("///")
                 bar.set_alpha(0.6)
-        axis.bar_label(bars, [f"{v:.2f}%" for v in values], fontsize=7, padding=1)
+        axis.bar_label(bars, [f"{v:.2f}%" for v in shown], fontsize=7, padding=1)
     axis.set_xticks(
         range(len(cohorts)),
         [f"{c}届（截至季末，阶段数）" if c == year else f"{c}届" for c in cohorts],
     )
-    axis.set_ylabel("留慈率（%）")
+    axis.set_ylabel(f"{rates[0]['name_zh']}（%）")
     axis.legend(frameon=False, fontsize=8)
-    axis.set_title("宁大科院毕业生留慈率（按届别）", fontsize=10)
+    axis.set_title(f"{rates[0]['name_zh']}（按届别）", fontsize=10)
     return _svg(figure)
 
 
-def bases_and_practice(data: PackData) -> str | None:
+def trends(data: PackData, rows: list[dict[str, Any]], chart: dict[str, Any]) -> str | None:
+    """A trend chart of seeds/reference/pack/charts.yaml: the KPIs it names, by quarter."""
     plt = _pyplot()
-    series = {
-        "internship_bases_active": "有效见习基地（家）",
-        "internship_positions": "见习岗位（个）",
-        "practice_positions": "实践岗位累计（个）",
-    }
+    names = {r["kpi"]: r for r in rows if not r["dimension"]}
+    wanted = [kpi for kpi in chart["kpis"] if kpi in names]
     quarters = sorted(
-        {t["quarter"] for t in data.trends if t["kpi"] in series and t["value"] is not None}
+        {t["quarter"] for t in data.trends if t["kpi"] in wanted and t["value"] is not None}
     )
     if not quarters:
         return None
     figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
-    for colour, (kpi, label) in zip(COLOURS, series.items(), strict=False):
+    for colour, kpi in zip(COLOURS, wanted, strict=False):
+        row = names[kpi]
         values = {t["quarter"]: t["value"] for t in data.trends if t["kpi"] == kpi}
+        label = f"{row['name_zh']}（{fmt.MEASURE_WORDS.get(row['unit'], '')}）"
         axis.plot(
-            quarters, [values.get(q) for q in quarters], marker="o", label=label, color=colour
+            range(len(quarters)),
+            [values.get(q) for q in quarters],
+            marker="o",
+            label=label,
+            color=colour,
         )
+    # 2023Q4 -> 2023年四季度
+    ticks = [f"{q[:4]}年{'一二三四'[int(q[-1]) - 1]}季度" for q in quarters]
+    axis.set_xticks(range(len(quarters)), ticks)
     axis.tick_params(axis="x", labelsize=7, rotation=45)
     axis.legend(frameon=False, fontsize=8)
-    axis.set_title("见习基地与社会实践岗位趋势", fontsize=10)
+    axis.set_title(chart["title"], fontsize=10)
     return _svg(figure)
 
 
-# The charts under each section of 二、重点工作成效 (sections as in pack_sections.csv).
-CHARTS = {
-    "intake": (intake_against_last_year, completion_against_divisions),
-    "retention": (retention_by_cohort,),
-    "subsidies": (subsidies_by_item,),
-    "internship": (bases_and_practice,),
-}
-
-
-def all_charts(data: PackData) -> dict[str, list[str]]:
-    drawn = {section: [draw(data) for draw in charts] for section, charts in CHARTS.items()}
+def all_charts(
+    data: PackData, rows: list[dict[str, Any]], trend_charts: dict[str, dict[str, Any]]
+) -> dict[str, list[str]]:
+    """The charts under each section of 二、重点工作成效 (sections as in pack_sections.csv;
+    the trend charts as charts.yaml sets them)."""
+    year = int(data.quarter[:4])
+    drawn = {
+        "intake": [intake_against_last_year(data, rows), completion_against_divisions(data)],
+        "retention": [retention_by_cohort(rows, year)],
+        "subsidies": [subsidies_by_item(data)],
+    }
+    for section, chart in trend_charts.items():
+        drawn.setdefault(section, []).append(trends(data, rows, chart))
     return {section: [svg for svg in svgs if svg] for section, svgs in drawn.items()}

@@ -105,6 +105,10 @@ class Words:
     def authority(self) -> str:
         return yaml.safe_load(self._read("authority.yaml"))["issuing_authority"]
 
+    def trend_charts(self) -> dict[str, dict[str, Any]]:
+        """charts.yaml: the trend chart of a section, its title and the KPIs it draws."""
+        return yaml.safe_load(self._read("charts.yaml") or b"{}") or {}
+
     def note(self, heading: str) -> list[str]:
         """The staff's text for this quarter under a heading, in paragraphs; none if unwritten."""
         content = self._read(f"quarters/{self.quarter}/{heading}.md")
@@ -116,6 +120,7 @@ class Words:
         any of them is a change of the release's inputs."""
         files = [
             self.folder / "authority.yaml",
+            self.folder / "charts.yaml",
             *sorted((self.folder / "sentences").rglob("*.j2")),
             *sorted((self.folder / "quarters" / self.quarter).glob("*.md")),
         ]
