@@ -46,8 +46,9 @@ commit;
 
 {% macro record_build_end(results) %}
 {%- if execute %}
-{#- warn is a test's declared non-blocking outcome: dbt counts it as passed, and so do we -#}
-{%- set failed = results | rejectattr('status', 'in', ['success', 'pass', 'warn']) | list %}
+{#- warn is a test's declared non-blocking outcome: dbt counts it as passed, and so do we; an
+    exposure (the leadership pack) has nothing to run and reports no-op -#}
+{%- set failed = results | rejectattr('status', 'in', ['success', 'pass', 'warn', 'no-op']) | list %}
 update ops.builds
 set ended_at = now() at time zone 'UTC',
     success = {{ 'true' if results and not failed else 'false' }}

@@ -6,6 +6,8 @@ import logging
 import os
 from pathlib import Path
 
+from retention import warehouse
+from retention.gate.tables import RESULTS_DDL
 from retention.paths import DBT_DIR, DBT_MANIFEST, warehouse_path
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,10 @@ def manifest() -> Path:
 def build(state: Path) -> list:
     if not warehouse_path(state).exists():
         raise BuildFailed(f"no warehouse in {state}: run `retention ingest` first")
+    # a warehouse ingested before the gate's tables came with the ledger gets them here: the
+    # pack layer reads them (the source `gate`)
+    with warehouse.connect(state) as con:
+        con.execute(RESULTS_DDL)
     nodes = run_dbt(state, "build")
     log.info("dbt build: %d nodes passed", len(nodes))
     return nodes

@@ -1,4 +1,4 @@
-"""A quarter's kpis.json (contract/kpis.md) from reports.rpt_quarterly_kpis."""
+"""A quarter's kpis.json (contract/kpis.md) from the pack layer (dbt models/pack)."""
 
 from __future__ import annotations
 
@@ -12,23 +12,22 @@ import duckdb
 from retention import warehouse
 from retention.errors import ExpectedError
 
-DECIMALS = {"ratio": 4, "yuan": 2}
-
 
 class QuarterNotFound(ExpectedError):
     """No KPIs for the quarter: not loaded, or not built yet."""
 
 
-def _number(value: float | None, unit: str) -> float | int | None:
+def _number(value: float | None, decimals: int) -> float | int | None:
+    """The value as dbt rounded it (kpi_units.decimals), a count as a whole number."""
     if value is None:
         return None
-    places = DECIMALS.get(unit)
-    return round(value, places) if places is not None else int(round(value))
+    return value if decimals else int(value)
 
 
 def missing_feeds(con, quarter: str) -> list[str]:
+    """The feeds expected for the quarter and not delivered: the one place this is asked."""
     rows = con.execute(
-        "select feed from intermediate.int_feed_deliveries "
+        "select feed from pack.pack_deliveries "
         "where quarter = ? and not is_delivered order by feed",
         [quarter],
     ).fetchall()
@@ -38,26 +37,21 @@ def missing_feeds(con, quarter: str) -> list[str]:
 def kpi_rows(con, quarter: str) -> list[dict[str, Any]]:
     """The quarter's KPIs in catalogue order, as kpis.json lists them."""
     rows = con.execute(
-        """select report.kpi, report.scope, report.value, report.unit, report.dimension,
-                  report.yoy, report.qoq
-           from reports.rpt_quarterly_kpis as report
-           join (select kpi, scope, row_number() over () as position
-                 from reference.kpi_catalogue) as catalogue using (kpi, scope)
-           where report.quarter = ?
-           order by catalogue.position, report.dimension""",
+        "select kpi, scope, value, unit, dimension, yoy, qoq, decimals from pack.pack_kpis "
+        "where quarter = ? order by position, dimension",
         [quarter],
     ).fetchall()
     return [
         {
             "kpi": kpi,
             "scope": scope,
-            "value": _number(value, unit),
+            "value": _number(value, decimals),
             "unit": unit,
             "dimension": json.loads(dimension),
             "yoy": yoy,
             "qoq": qoq,
         }
-        for kpi, scope, value, unit, dimension, yoy, qoq in rows
+        for kpi, scope, value, unit, dimension, yoy, qoq, decimals in rows
     ]
 
 

@@ -27,22 +27,11 @@ covered as (
     anti join quarters on compared.quarter = quarters.quarter
 ),
 
-numbered as (
-    select
-        quarter,
-        cast(left(quarter, 4) as integer) as quarter_year,
-        cast(right(quarter, 1) as integer) as quarter_number
-    from covered
-),
-
 baseline_periods as (
     select
         quarter,
-        quarter_year,
-        quarter_number,
-        make_date(quarter_year, 1, 1) as year_start,
-        make_date(quarter_year, 3 * quarter_number - 2, 1) as quarter_start
-    from numbered
+        {{ quarter_dates('quarter') }}
+    from covered
 ),
 
 final as (
@@ -62,7 +51,7 @@ final as (
         quarter_number,
         year_start,
         quarter_start,
-        cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end,
+        quarter_end,
         false as is_reported
     from baseline_periods
 )

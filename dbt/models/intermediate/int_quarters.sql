@@ -9,22 +9,11 @@ delivered as (
     where submission_status = 'loaded' and not is_baseline
 ),
 
-numbered as (
-    select
-        quarter,
-        cast(left(quarter, 4) as integer) as quarter_year,
-        cast(right(quarter, 1) as integer) as quarter_number
-    from delivered
-),
-
 dated as (
     select
         quarter,
-        quarter_year,
-        quarter_number,
-        make_date(quarter_year, 1, 1) as year_start,
-        make_date(quarter_year, 3 * quarter_number - 2, 1) as quarter_start
-    from numbered
+        {{ quarter_dates('quarter') }}
+    from delivered
 ),
 
 final as (
@@ -34,7 +23,7 @@ final as (
         quarter_number,
         year_start,
         quarter_start,
-        cast(quarter_start + interval 3 month - interval 1 day as date) as quarter_end,
+        quarter_end,
         (quarter_year - 1) || 'Q' || quarter_number as same_quarter_last_year,
         case
             when quarter_number = 1 then (quarter_year - 1) || 'Q4'

@@ -30,6 +30,7 @@ from retention.gate.checks import (
 )
 from retention.gate.tables import RESULTS_DDL
 from retention.gate.waivers import Waiver, data_digest, in_force
+from retention.kpis import missing_feeds
 from retention.printable import printable
 
 log = logging.getLogger(__name__)
@@ -254,14 +255,7 @@ def run_gate(state: Path, quarter: str, today: dt.date | None = None) -> GateRun
         except NotBuilt as stale:
             raise GateError(str(stale)) from None
         params = _query_params(con, quarter)
-        missing = {
-            feed
-            for (feed,) in con.execute(
-                "select feed from intermediate.int_feed_deliveries "
-                "where quarter = ? and not is_delivered",
-                [quarter],
-            ).fetchall()
-        }
+        missing = set(missing_feeds(con, quarter))
         checks = _checks(con, params)
         runnable = [c for c in checks if not set(c.feeds) & missing]
         frames = {check.id: _frame(con, check.query, params) for check in runnable}

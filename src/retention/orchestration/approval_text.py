@@ -16,17 +16,6 @@ from pathlib import Path
 from retention.paths import REFERENCE_DIR
 from retention.printable import printable
 
-# The figures an approver looks at first (the brief's cards), as (kpi, scope).
-HEADLINES = [
-    ("graduate_intake", "quarter"),
-    ("graduate_intake", "ytd"),
-    ("graduate_intake_completion_rate", "ytd"),
-    ("graduate_intake_rank", "ytd"),
-    ("employment_subsidy_amount", "ytd"),
-    ("talent_subsidy_amount", "ytd"),
-    ("talent_child_enrollments", "ytd"),
-    ("internship_bases_active", "as_of"),
-]
 STATUS = {"final": "正式 / final", "provisional": "临时（数据未齐）/ provisional"}
 # CommonMark lets every ASCII punctuation character be escaped with a backslash
 PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -38,21 +27,24 @@ def md(value: object) -> str:
     return PUNCTUATION.sub(r"\\\1", text)
 
 
-def _catalogue() -> dict[tuple[str, str], dict[str, str]]:
+def _headlines() -> list[dict[str, str]]:
+    """The figures an approver looks at first: the catalogue's headline KPIs (the brief's
+    cards), in their order."""
     with (REFERENCE_DIR / "kpi_catalogue.csv").open(encoding="utf-8") as fh:
-        return {(r["kpi"], r["scope"]): r for r in csv.DictReader(fh)}
+        rows = [r for r in csv.DictReader(fh) if r["headline"]]
+    return sorted(rows, key=lambda r: int(r["headline"]))
 
 
 def _headline_rows(kpis: dict) -> list[str]:
     from retention.release import formatting as fmt
     from retention.release.workbook import SCOPES
 
-    catalogue = _catalogue()
     rows = {(r["kpi"], r["scope"]): r for r in kpis["kpis"] if not r["dimension"]}
     lines = ["| 指标 / KPI | 口径 | 数值 | 同比 | 环比 |", "|---|---|---|---|---|"]
-    for key in HEADLINES:
-        row, entry = rows.get(key), catalogue[key]
-        if row is None:
+    for entry in _headlines():
+        key = (entry["kpi"], entry["scope"])
+        row = rows.get(key)
+        if row is None:  # a KPI with a dimension (a cohort's rate) is read in the pack
             continue
         rule = entry["change_rule"]
 

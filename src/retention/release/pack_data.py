@@ -24,9 +24,11 @@ class ReleaseRefused(ExpectedError):
 class PackData:
     quarter: str
     kpis: dict[str, Any]  # the kpis.json document (release block filled in later)
-    catalogue: list[dict[str, Any]]
+    catalogue: list[dict[str, Any]]  # in position order, with unit and section presentation
+    kpi_rows: list[dict[str, Any]]  # the quarter's pack_kpis: each kpis.json row presented
     districts: list[dict[str, Any]]
     breakdowns: list[dict[str, Any]]
+    towns: list[dict[str, Any]]
     intake_by_quarter: list[dict[str, Any]]
     subsidy_items: list[dict[str, Any]]
     trends: list[dict[str, Any]]
@@ -130,9 +132,7 @@ def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> Pack
         gate_run = latest_gate_run(con, quarter, build)
         checks = _dicts(
             con,
-            "select suite, check_name, expectation, severity, success, observed_value, "
-            "description_zh, waiver_id from gate.results where run_id = ? "
-            "order by suite, check_name",
+            "select * from pack.pack_quality where run_id = ? order by suite, check_name",
             [gate_run["run_id"]],
         )
         waived = waivers.by_id(con, [c["waiver_id"] for c in checks if c["waiver_id"]])
@@ -140,54 +140,62 @@ def read_pack_data(state: Path, quarter: str, generated_at: dt.datetime) -> Pack
         return PackData(
             quarter=quarter,
             kpis=kpis_document(state, quarter, generated_at=generated_at),
-            catalogue=_dicts(con, "select * from reference.kpi_catalogue"),
+            catalogue=_dicts(
+                con,
+                "select catalogue.*, units.measure_word, units.decimals, "
+                "sections.title_zh as section_title_zh, sections.position as section_position "
+                "from reference.kpi_catalogue as catalogue "
+                "join reference.kpi_units as units using (unit) "
+                "join reference.pack_sections as sections using (section) "
+                "order by catalogue.position",
+            ),
+            kpi_rows=_dicts(
+                con,
+                "select * from pack.pack_kpis where quarter = ? order by position, dimension",
+                [quarter],
+            ),
             districts=_dicts(
                 con,
-                "select districts.*, divisions.is_reporting_city "
-                "from marts.fct_district_intake_snapshots as districts "
-                "join reference.ningbo_divisions as divisions using (region_code) "
-                "where quarter = ? order by completion_rank, region_code",
+                "select * from pack.pack_districts where quarter = ? "
+                "order by completion_rank, region_code",
                 [quarter],
             ),
             breakdowns=_dicts(
                 con,
-                "select * from reports.rpt_intake_breakdown where quarter = ? "
+                "select * from pack.pack_intake_breakdowns where quarter = ? "
                 "order by breakdown, ytd_intake desc, breakdown_value",
+                [quarter],
+            ),
+            towns=_dicts(
+                con,
+                "select * from pack.pack_towns where quarter = ? order by town_position",
                 [quarter],
             ),
             intake_by_quarter=_dicts(
                 con,
-                "select quarter, value from reports.rpt_quarterly_kpis "
-                "where kpi = 'graduate_intake' and scope = 'quarter' "
-                "and left(quarter, 4)::int in (?, ?) order by quarter",
+                "select quarter, value from pack.pack_intake_by_quarter "
+                "where quarter_year in (?, ?) order by quarter",
                 [year, year - 1],
             ),
             subsidy_items=_dicts(
                 con,
-                "select * from reports.rpt_subsidy_items where quarter = ? "
+                "select * from pack.pack_subsidy_items where quarter = ? "
                 "order by category, amount_yuan desc",
                 [quarter],
             ),
             trends=_dicts(
                 con,
-                "select quarter, kpi, value from reports.rpt_quarterly_kpis "
-                "where dimension = '{}' and quarter <= ? order by quarter",
+                "select * from pack.pack_trends where quarter <= ? order by quarter, position",
                 [quarter],
             ),
             deliveries=_dicts(
                 con,
-                "select * from intermediate.int_feed_deliveries where quarter = ? "
-                "order by department, feed",
+                "select * from pack.pack_deliveries where quarter = ? order by department, feed",
                 [quarter],
             ),
             rejections=_dicts(
                 con,
-                "select rejected.feed, rejected.rejection_reason, count(*) as rows_rejected "
-                "from staging.stg_ledger__rejected_rows as rejected "
-                "join staging.stg_ledger__submissions as submissions "
-                "on rejected.file_sha256 = submissions.file_sha256 "
-                "and submissions.submission_status = 'loaded' "
-                "where rejected.submission_quarter = ? group by all order by all",
+                "select * from pack.pack_rejections where quarter = ? order by feed, reason",
                 [quarter],
             ),
             checks=checks,

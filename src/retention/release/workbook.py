@@ -432,9 +432,9 @@ def _quality(book: Book, data: PackData) -> None:
     row += 1
     sheet.freeze_panes(3, 0)
     sheet.write(row, 0, "被拒行（按数据项和原因）", book.title)
-    rejected = [
-        [r["feed"], r["rejection_reason"], r["rows_rejected"]] for r in data.rejections
-    ] or [["无", "", 0]]
+    rejected = [[r["feed"], r["reason"], r["rows_rejected"]] for r in data.rejections] or [
+        ["无", "", 0]
+    ]
     row = book.table(
         sheet, row + 1, ["数据项", "原因", "行数"], rejected, [book.text, book.text, book.count]
     )
