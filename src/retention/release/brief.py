@@ -34,10 +34,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
-def _percent_points(value: float) -> str:
-    return str(fmt.round_half_up(abs(value) * 100, 2))
-
-
 def figures(row: dict[str, Any]) -> dict[str, Any]:
     """One KPI row as the sentence templates read it (all text, blank when unknown)."""
     unit = row["unit"]
@@ -46,6 +42,8 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
     if cohort is not None:
         name = f"{cohort}届{name}"
     out = {
+        "kpi": row["kpi"],
+        "scope": row["scope"],
         "name": name,
         "figure": fmt.figure(row["value"], unit),
         "partial": bool(row.get("is_partial_cohort")),
@@ -58,14 +56,14 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
     }
     target, value, schedule = row.get("target_value"), row["value"], row.get("schedule_progress")
     if target and value is not None and schedule is not None:
-        completion = value / target
+        # the templates compare the published completion rate, where the catalogue has one,
+        # with the schedule; this ratio stands in where it has none
         out.update(
             target=fmt.figure(target, unit),
-            completion=fmt.percent(completion),
+            ratio=value / target,
             schedule=fmt.percent(schedule, 0),
-            gap=_percent_points(completion - schedule),
-            ahead=completion >= schedule,
-            behind=completion < schedule,
+            schedule_ratio=schedule,
+            behind=value / target < schedule,
         )
     return out
 
@@ -79,14 +77,14 @@ def headlines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
-def _problems(words: Words, rows: list[dict], deliveries: list[dict]) -> list[str]:
+def _problems(words: Words, rows: list[dict], deliveries: list[dict], v) -> list[str]:
     """三、存在问题: what the figures say (behind schedule, a fall on last year, a feed missing
     or late), then what the staff wrote."""
     out = []
     for row in headlines(rows):
         k = figures(row)
         if k["behind"]:
-            out.append(words.sentence("problems/behind_schedule.j2", k=k))
+            out.append(words.sentence("problems/behind_schedule.j2", k=k, v=v))
         if row["yoy"] is not None and row["yoy"] < 0 and row["change_rule"] != "none":
             out.append(words.sentence("problems/fall.j2", k=k))
     for d in deliveries:
@@ -98,10 +96,7 @@ def _problems(words: Words, rows: list[dict], deliveries: list[dict]) -> list[st
 def _sections(words: Words, rows: list[dict], data: PackData) -> list[dict[str, Any]]:
     """二、重点工作成效: one part per section of the pack, in its order, with its sentences
     (sections/<section>.j2) and its charts; a section without a template lists its KPIs."""
-
-    def v(kpi: str, scope: str, **dimension: Any) -> float | None:
-        return data.value(kpi, scope, **dimension)
-
+    v = data.value
     charts = all_charts(data, rows, words.trend_charts())
     parts = []
     sections = sorted({(r["section_position"], r["section"], r["section_title_zh"]) for r in rows})
@@ -199,9 +194,11 @@ def render_html(data: PackData, words: Words | None = None) -> str:
         provisional=release["status"] == "provisional",
         missing="、".join(f"{d['department']}“{d['feed']}”" for d in missing),
         restatement=restatement,
-        headlines=[words.sentence("headline.j2", k=figures(r)) for r in headlines(rows)],
+        headlines=[
+            words.sentence("headline.j2", k=figures(r), v=data.value) for r in headlines(rows)
+        ],
         sections=_sections(words, rows, data),
-        problems=_problems(words, rows, deliveries),
+        problems=_problems(words, rows, deliveries, data.value),
         next_steps=words.note(NEXT_STEPS) or [words.sentence("placeholder.j2", heading=NEXT_STEPS)],
         authority=words.authority(),
         written_on=written_on(release["generated_at"]),

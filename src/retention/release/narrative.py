@@ -72,6 +72,8 @@ class Words:
             count=fmt.count,
             money=fmt.money,
             percent=fmt.percent,
+            # a difference of two ratios in percentage points: 0.0293 -> 2.93
+            points=lambda difference: str(fmt.round_half_up(abs(difference) * 100, 2)),
             wan=fmt.wan,
             more_than=fmt.more_than,
             place=lambda rank: fmt.place(int(rank)),

@@ -1,17 +1,11 @@
-"""The pack's rows as the brief reads them, in the columns of the dbt pack layer's models
-(pack_kpis, pack_deliveries, pack_rejections, pack_towns): each KPI with its catalogue entry,
-its target and the time-elapsed schedule; deliveries, rejected rows and towns by their Chinese
-names."""
+"""The pack layer's rows (dbt models/pack, read by pack_data) as the brief reads them: KPI
+dimensions as dictionaries, Chinese names, dates and changes as a leader reads them."""
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
-from retention.contract import default_contract
-from retention.ingest.messages import ROW_REASONS
-from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
 from retention.release.pack_data import PackData
 
@@ -35,41 +29,12 @@ def dimension_zh(dimension: dict[str, Any] | str) -> str:
     return "，".join(DIMENSIONS[k](v) if k in DIMENSIONS else str(v) for k, v in dimension.items())
 
 
-def _sections() -> dict[str, dict[str, str]]:
-    # until pack_kpis carries section_title_zh and section_position
-    with (REFERENCE_DIR / "pack_sections.csv").open(encoding="utf-8") as fh:
-        return {row["section"]: row for row in csv.DictReader(fh)}
-
-
 def kpi_rows(data: PackData) -> list[dict[str, Any]]:
-    """Each KPI row of the quarter joined with its catalogue entry, in the catalogue's order:
-    a row without an entry is a build failure upstream, not a row to drop here."""
-    catalogue = {(c["kpi"], c["scope"]): c for c in data.catalogue}
-    sections = _sections()
-    year, number = int(data.quarter[:4]), int(data.quarter[-1])
-    rows = []
-    for row in data.kpis["kpis"]:
-        entry = catalogue[(row["kpi"], row["scope"])]
-        target_kpi = entry.get("target_kpi")
-        rows.append(
-            {
-                **entry,
-                **row,
-                "section_title_zh": sections[entry["section"]]["title_zh"],
-                "section_position": int(sections[entry["section"]]["position"]),
-                "target_value": data.value(target_kpi, row["scope"], **row["dimension"])
-                if target_kpi
-                else None,
-                "schedule_progress": number / 4,
-                "last_year_value": row.get("last_year_value"),
-                "is_partial_cohort": row["dimension"].get("cohort_year") == year,
-            }
-        )
-    rows.sort(key=lambda r: r.get("position") or 0)
-    return rows
+    """The quarter's pack_kpis rows, in the catalogue's order, each dimension a dictionary."""
+    return [dict(r, dimension=json.loads(r["dimension"] or "{}")) for r in data.kpi_rows]
 
 
-def _on(day: Any) -> str:
+def on(day: Any) -> str:
     """2024年1月15日."""
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
@@ -80,54 +45,41 @@ def _delivered_on(delivery: dict[str, Any]) -> str:
         return ""
     if delivery["delivered_on"] is None:
         return "未记录"
-    return (
-        f"{_on(delivery['delivered_on'])}（{fmt.DELIVERED_ON_FROM[delivery['delivered_on_from']]}）"
-    )
+    return f"{on(delivery['delivered_on'])}（{delivery['delivered_on_from_zh']}）"
 
 
 def named_deliveries(data: PackData) -> list[dict[str, Any]]:
-    contract = default_contract()
-    rejected: dict[str, int] = {}
-    for r in data.rejections:
-        rejected[r["feed"]] = rejected.get(r["feed"], 0) + r["rows_rejected"]
     return [
         {
-            "department": contract.departments[d["department"]]["zh"],
-            "feed": contract.feeds[d["feed"]].title,
-            "due": _on(d["due_on"]),
-            "delivered": _on(d["delivered_on"]),
+            "department": d["department_zh"],
+            "feed": d["feed_name_zh"],
+            "due": on(d["due_on"]),
+            "delivered": on(d["delivered_on"]),
             "delivered_on": _delivered_on(d),
             "status": d["delivery_status"],
-            "status_zh": fmt.DELIVERY_STATUS[d["delivery_status"]],
-            "rejected": rejected.get(d["feed"], 0),
+            "status_zh": d["status_zh"],
+            "rejected": d["rows_rejected"] or 0,
         }
         for d in data.deliveries
     ]
 
 
 def named_rejections(data: PackData) -> list[dict[str, Any]]:
-    contract = default_contract()
     return [
-        {
-            "feed": contract.feeds[r["feed"]].title,
-            "reason": ROW_REASONS[r["rejection_reason"]][0].split("（")[0],
-            "rows": r["rows_rejected"],
-        }
+        {"feed": r["feed_name_zh"], "reason": r["reason_zh"], "rows": r["rows_rejected"]}
         for r in data.rejections
     ]
 
 
 def towns(data: PackData) -> list[dict[str, Any]]:
-    """Intake by town (镇街): this year to date, last year's, the change."""
+    """Intake by town (镇街), every town of the reference: this year to date, last year's, the
+    change."""
     return [
         {
-            "town": b["breakdown_value"],
-            "ytd": fmt.count(b["ytd_intake"], "人"),
-            "last_year": fmt.count(b["ytd_intake_last_year"] or 0, "人"),
-            "yoy": fmt.change(b["ytd_intake"] / b["ytd_intake_last_year"] - 1, "ratio")
-            if b["ytd_intake_last_year"]
-            else "—",
+            "town": t["town_name"],
+            "ytd": fmt.count(t["ytd_intake"], "人"),
+            "last_year": fmt.count(t["ytd_intake_last_year"], "人"),
+            "yoy": fmt.change(t["yoy"], "ratio"),
         }
-        for b in data.breakdowns
-        if b["breakdown"] == "town"
+        for t in data.towns
     ]
