@@ -40,8 +40,9 @@ run: setup
 
 # The README's picture of the brief: the first page of the latest release of $(QUARTER).
 brief-png:
-	@pdf=$$(ls -v $(OUT)/$(QUARTER)/v*/*.pdf | tail -1) && \
-		$(BIN)/pypdfium2 render "$$pdf" --pages 1 --scale 1 -f png -o docs --prefix brief-page- && \
+	@mkdir -p docs && pdf=$$(ls -v $(OUT)/$(QUARTER)/v*/*.pdf | tail -1) && \
+		$(BIN)/python -c 'import sys, pypdfium2; pypdfium2.PdfDocument(sys.argv[1])[0].render(scale=1.2).to_pil().save(sys.argv[2])' \
+			"$$pdf" docs/brief-page-1.png && \
 		echo "docs/brief-page-1.png: page 1 of $$pdf"
 
 # A local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
