@@ -166,6 +166,7 @@ def with_payloads(data):
     rows = [
         *[(d, "region_name") for d in data.districts],
         *[(b, "breakdown_value") for b in data.breakdowns],
+        *[(t, "town_name") for t in data.towns],
         *[(s, "subsidy_item") for s in data.subsidy_items],
         *[(c, "observed_value") for c in data.checks],
     ]
