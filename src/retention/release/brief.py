@@ -22,13 +22,13 @@ from retention.release.fonts import installed, whole_sans
 from retention.release.narrative import NEXT_STEPS, PROBLEMS, Words
 from retention.release.pack_data import PackData
 from retention.release.pack_rows import (
-    SCOPES,
     dimension_zh,
     kpi_rows,
     named_deliveries,
     named_rejections,
     towns,
 )
+from retention.release.workbook import SCOPES
 
 TEMPLATES = Path(__file__).parent / "templates"
 BEIJING = dt.timezone(dt.timedelta(hours=8))

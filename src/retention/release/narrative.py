@@ -18,6 +18,7 @@ import yaml
 
 from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
+from retention.release.workbook import quarter_label
 
 WORDS_DIR = REFERENCE_DIR / "pack"
 # The staff texts of a quarter, by the heading of the brief they go under
@@ -34,10 +35,6 @@ def up_to(quarter: str) -> str:
     """截至2023年 / 截至2024年6月底."""
     year, q = quarter[:4], int(quarter[-1])
     return f"截至{year}年" if q == 4 else f"截至{year}年{3 * q}月底"
-
-
-def quarter_label(quarter: str) -> str:
-    return f"{quarter[:4]}年第{'一二三四'[int(quarter[-1]) - 1]}季度"
 
 
 def paragraphs_of(text: str) -> list[str]:

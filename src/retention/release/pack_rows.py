@@ -9,13 +9,6 @@ from typing import Any
 from retention.release import formatting as fmt
 from retention.release.pack_data import PackData
 
-SCOPES = {
-    "quarter": "本季度",
-    "ytd": "本年累计",
-    "cumulative": "历年累计",
-    "as_of": "季末",
-    "cohort": "届别",
-}
 # The words a dimension's keys and values are shown in, in the KPI table and the restatement.
 DIMENSIONS = {
     "cohort_year": lambda v: f"{v}届",
