@@ -47,13 +47,17 @@ def figures(row: dict[str, Any]) -> dict[str, Any]:
         "name": name,
         "figure": fmt.figure(row["value"], unit),
         "partial": bool(row.get("is_partial_cohort")),
-        "change": fmt.change(row["yoy"], row["change_rule"]) if row["yoy"] is not None else "",
-        "last_year": fmt.figure(row["last_year_value"], unit)
-        if row.get("last_year_value") is not None
-        else "",
+        "change": "",
+        "last_year": "",
         "target": "",
         "behind": False,
     }
+    # a cohort's figure a year ago is the same cohort, younger: no comparison a leader wants
+    if row["scope"] != "cohort":
+        if row["yoy"] is not None:
+            out["change"] = fmt.change(row["yoy"], row["change_rule"])
+        if row.get("last_year_value") is not None:
+            out["last_year"] = fmt.figure(row["last_year_value"], unit)
     target, value, schedule = row.get("target_value"), row["value"], row.get("schedule_progress")
     if target and value is not None and schedule is not None:
         # the templates compare the published completion rate, where the catalogue has one,
@@ -124,18 +128,21 @@ def _sections(words: Words, rows: list[dict], data: PackData) -> list[dict[str, 
 
 def _kpi_table(rows: list[dict]) -> list[dict[str, str]]:
     """附件1: every KPI of the quarter, in the catalogue's order."""
-    return [
-        {
-            "section": r["section_title_zh"],
-            "name": r["name_zh"],
-            "dimension": dimension_zh(r["dimension"]),
-            "value": fmt.figure(r["value"], r["unit"]),
-            "last_year": fmt.figure(r.get("last_year_value"), r["unit"]),
-            "yoy": fmt.change(r["yoy"], r["change_rule"]) if r["yoy"] is not None else "—",
-            "partial": bool(r.get("is_partial_cohort")),
-        }
-        for r in rows
-    ]
+    table = []
+    for r in rows:
+        k = figures(r)
+        table.append(
+            {
+                "section": r["section_title_zh"],
+                "name": r["name_zh"],
+                "dimension": dimension_zh(r["dimension"]),
+                "value": k["figure"],
+                "last_year": k["last_year"] or "—",
+                "yoy": k["change"] or "—",
+                "partial": k["partial"],
+            }
+        )
+    return table
 
 
 def _quality(data: PackData) -> dict[str, Any]:
