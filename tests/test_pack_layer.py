@@ -95,7 +95,12 @@ def test_a_baseline_gives_the_first_regular_year_its_changes(baselined: Path) ->
     # the history's quarters are compared with, never published
     with duckdb.connect(str(warehouse_path(baselined)), read_only=True) as con:
         published = con.execute("select distinct quarter from pack.pack_kpis").fetchall()
+        town = con.execute(
+            "select ytd_intake, ytd_intake_last_year, yoy from pack.pack_towns "
+            "where quarter = '2023Q1' and town_name = '浒山街道'"
+        ).fetchall()
     assert published == [("2023Q1",)]
+    assert town == [(3, 2, 0.5)]  # the town's change has its last year from the baseline too
 
 
 def _dbt_project_copy(target: Path) -> Path:

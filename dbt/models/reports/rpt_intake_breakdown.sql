@@ -1,7 +1,12 @@
 -- One row per quarter × breakdown (degree, town, industry, channel) × value: graduates received
--- in the quarter and in the year to date, and the same quarter a year earlier (接收分析).
+-- in the quarter and in the year to date, and the same quarter a year earlier (接收分析), which a
+-- baseline's history may give (int_kpi_periods).
 with quarters as (
     select * from {{ ref('int_quarters') }}
+),
+
+periods as (
+    select * from {{ ref('int_kpi_periods') }}
 ),
 
 intakes as (
@@ -31,17 +36,17 @@ described as (
 
 counted as (
     select
-        quarters.quarter,
+        periods.quarter,
         described.breakdown,
         described.breakdown_value,
         count(distinct described.person_key) filter (
-            where described.received_on >= quarters.quarter_start
+            where described.received_on >= periods.quarter_start
         ) as quarter_intake,
         count(distinct described.person_key) as ytd_intake
-    from quarters
+    from periods
     inner join described
-        on described.received_on between quarters.year_start and quarters.quarter_end
-    group by quarters.quarter, described.breakdown, described.breakdown_value
+        on described.received_on between periods.year_start and periods.quarter_end
+    group by periods.quarter, described.breakdown, described.breakdown_value
 ),
 
 final as (
