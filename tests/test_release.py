@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from retention.build import build
 from retention.gate.runner import run_gate
-from retention.paths import warehouse_path
+from retention.paths import PROJECT_ROOT, warehouse_path
 from retention.release.pack import make_release
 from retention.release.pack_data import ReleaseRefused
 
@@ -112,6 +112,11 @@ def test_kpis_files_and_manifest(released: Path) -> None:
         )
     assert manifest["gate_run"]["passed"] == "True"
     assert {s["feed"] for s in manifest["built_from"]} >= {"graduate_intake", "district_intake"}
+    # the brief's words: the staff's text for the quarter among them, by its SHA-256
+    words = {w["file"]: w["sha256"] for w in manifest["words"]}
+    note = PROJECT_ROOT / "seeds" / "reference" / "pack" / "quarters" / QUARTER / "下步打算.md"
+    assert words["quarters/2023Q4/下步打算.md"] == hashlib.sha256(note.read_bytes()).hexdigest()
+    assert "authority.yaml" in words and "sentences/headline.j2" in words
 
 
 def test_releasing_unchanged_inputs_makes_no_new_version(gated: Path, released: Path) -> None:
