@@ -140,8 +140,7 @@ def bounds_check(feed: Feed, bounds: dict[str, float]) -> Check:
         suite="plausibility",
         name=f"{feed.name}_within_bounds",
         zh=f"{feed.title}："
-        + "，".join(f"{headers[c]}不超过 {_plain(m)}" for c, m in bounds.items())
-        + "（见 seeds/reference/plausibility_bounds.csv）",
+        + "，".join(f"{headers[c]}不超过 {_plain(m)}" for c, m in bounds.items()),
         en=f"{feed.name}: "
         + ", ".join(f"{c} at most {_plain(m)}" for c, m in bounds.items())
         + " in every row (plausibility_bounds.csv)",

@@ -37,14 +37,19 @@ def wan_yuan(yuan: float | Decimal) -> str:
     return f"{round_half_up(_decimal(yuan) / WAN, 2)}万元"
 
 
-def yi_yuan(yuan: float | Decimal) -> str:
-    """147036500 -> 1.47亿元."""
-    return f"{round_half_up(_decimal(yuan) / YI, 2)}亿元"
+def money_amount(yuan: float | Decimal) -> tuple[Decimal, str]:
+    """The amount as published and its unit: 亿元 from one hundred million yuan up, 万元 below,
+    each with 2 decimals (147036500 -> 1.47, 亿元; 33547600 -> 3354.76, 万元)."""
+    amount = _decimal(yuan)
+    if abs(amount) >= YI:
+        return round_half_up(amount / YI, 2), "亿元"
+    return round_half_up(amount / WAN, 2), "万元"
 
 
 def money(yuan: float | Decimal) -> str:
-    """亿元 from one hundred million yuan up, 万元 below."""
-    return yi_yuan(yuan) if abs(_decimal(yuan)) >= YI else wan_yuan(yuan)
+    """147036500 -> 1.47亿元, 33547600 -> 3354.76万元."""
+    amount, unit = money_amount(yuan)
+    return f"{amount}{unit}"
 
 
 def percent(ratio: float | Decimal, places: int = 2) -> str:
@@ -138,3 +143,14 @@ def delivered_on(delivery: dict) -> str:
     if delivery["delivered_on"] is None:
         return "未记录"
     return f"{delivery['delivered_on']}（{DELIVERED_ON_FROM[delivery['delivered_on_from']]}）"
+
+
+# A release's status and a gate check's result as the pack names them.
+RELEASE_STATUS = {"final": "正式", "provisional": "临时（数据未齐）"}
+CHECK_SEVERITY = {"blocking": "阻断", "warning": "警告"}
+CHECK_RESULT = {  # by (success, waived)
+    (True, False): "通过",
+    (False, False): "未通过",
+    (False, True): "未通过（已豁免）",
+    (None, False): "未运行",
+}
