@@ -28,7 +28,7 @@ from retention.release.pack_rows import (
     named_rejections,
     towns,
 )
-from retention.release.workbook import SCOPES
+from retention.release.workbook.overview import SCOPES
 
 TEMPLATES = Path(__file__).parent / "templates"
 BEIJING = dt.timezone(dt.timedelta(hours=8))

@@ -18,7 +18,7 @@ import yaml
 
 from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
-from retention.release.workbook import quarter_label
+from retention.release.workbook.book import quarter_label
 
 WORDS_DIR = REFERENCE_DIR / "pack"
 # The staff texts of a quarter, by the heading of the brief they go under
