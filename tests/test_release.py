@@ -152,11 +152,12 @@ def test_a_missing_feed_makes_a_provisional_release_naming_it(gated: Path, tmp_p
     # by the department's and the feed's Chinese names, under the title and in 三、存在问题
     assert "临时版：教育局“人才子女入学”尚未报送" in pdf_text
     assert "教育局的“人才子女入学”截至发布时尚未报送" in pdf_text
-    assert delivery_rows(release.path)["talent_child_enrollment"] == ("2024-01-15", None, "未报送")
+    assert delivery_rows(release.path)["人才子女入学"] == ("2024-01-15", None, "未报送")
 
 
 def delivery_rows(release: Path) -> dict[str, tuple]:
-    """The 数据质量 sheet's deliveries: feed -> (deadline, delivery date, status)."""
+    """The 数据质量 sheet's deliveries: the feed's Chinese name -> (deadline, delivery date,
+    status)."""
     sheet = openpyxl.load_workbook(only(release, "*.xlsx"))["数据质量"]
     assert [c.value for c in sheet[3]][:5] == ["部门", "数据项", "报送截止", "报送日期", "报送情况"]
     return {row[1]: row[2:5] for row in sheet.iter_rows(min_row=4, max_row=16, values_only=True)}
@@ -167,12 +168,13 @@ def test_the_quality_appendix_shows_each_delivery_on_time_late_or_unrecorded(
 ) -> None:
     rows = delivery_rows(released)
     # 填报日期 2024年1月24日 against a deadline of the 20th; the load came months later
-    assert rows["district_intake"] == ("2024-01-20", "2024-01-24（填报日期）", "已报送（逾期）")
-    deadline, delivered, status = rows["graduate_intake"]
+    late = ("2024-01-20", "2024-01-24（填报日期）", "已报送（逾期）")
+    assert rows["宁波市各区县（市）接收高校毕业生情况"] == late
+    deadline, delivered, status = rows["高校毕业生接收登记"]
     assert (deadline, status) == ("2024-01-10", "按时报送")
     assert "2024-01-01" < delivered[:10] <= "2024-01-10" and delivered.endswith("（填报日期）")
     # an export without a 填报日期, loaded with the history: never late
-    assert rows["graduate_roster"] == ("2024-01-15", "未记录", "已报送（未记录）")
+    assert rows["宁波大学科学技术学院毕业生名册"] == ("2024-01-15", "未记录", "已报送（未记录）")
     statuses = [status for _, _, status in rows.values()]
     assert statuses.count("按时报送") == 8 and statuses.count("已报送（逾期）") == 1
     pdf_text = "".join(p.extract_text() for p in PdfReader(only(released, "*.pdf")).pages)
