@@ -16,3 +16,6 @@ RUN pip install --no-cache-dir uv==0.13.8 \
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && pip install --no-cache-dir --no-deps -e .
 ENV RETENTION_HOME=/opt/retention
+# The brief's fonts, as `make setup` installs them (retention.release.fonts)
+ENV RETENTION_FONTS=/opt/retention/fonts
+RUN python -m retention.release.fonts

@@ -11,11 +11,13 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run test check backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run brief-png test check backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
 
 # dbt's manifest, from which the release DAG draws one task per model, is parsed again
-# whenever the dbt project changed.
+# whenever the dbt project changed. The brief's fonts are downloaded once into the environment
+# (retention.release.fonts).
 setup: $(VENV)/.synced
+	$(BIN)/python -m retention.release.fonts
 	$(BIN)/retention dbt-parse
 
 $(UV):
@@ -35,6 +37,13 @@ SAMPLE_MODE := $(if $(filter seeds/sample,$(LANDING)),1)
 run: setup
 	$(BIN)/retention run --quarter $(QUARTER) --landing $(LANDING) --state $(STATE) --out $(OUT) \
 		$(if $(SAMPLE_MODE),--sample-key)
+
+# The README's picture of the brief: the first page of the latest release of $(QUARTER).
+brief-png:
+	@mkdir -p docs && pdf=$$(ls -v $(OUT)/$(QUARTER)/v*/*.pdf | tail -1) && \
+		$(BIN)/python -c 'import sys, pypdfium2; pypdfium2.PdfDocument(sys.argv[1])[0].render(scale=1.2).to_pil().save(sys.argv[2])' \
+			"$$pdf" docs/brief-page-1.png && \
+		echo "docs/brief-page-1.png: page 1 of $$pdf"
 
 # A local Airflow (standalone: api-server, scheduler, dag-processor, triggerer) with the
 # project's DAGs on the sample, for a data engineer to click through.

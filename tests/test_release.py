@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from retention.build import build
 from retention.gate.runner import run_gate
-from retention.paths import warehouse_path
+from retention.paths import PROJECT_ROOT, warehouse_path
 from retention.release.pack import make_release
 from retention.release.pack_data import ReleaseRefused
 
@@ -55,7 +55,7 @@ def test_the_pdf_brief_says_every_figure_as_the_reply_writes_it(released: Path) 
 
 def test_every_pdf_page_renders_and_is_not_blank(released: Path, tmp_path: Path) -> None:
     document = pypdfium2.PdfDocument(only(released, "*.pdf"))
-    assert 2 <= len(document) <= 8
+    assert 2 <= len(document) <= 14
     for index in range(len(document)):
         image = document[index].render(scale=0.5).to_pil().convert("L")
         image.save(tmp_path / f"page{index + 1}.png")
@@ -115,6 +115,11 @@ def test_kpis_files_and_manifest(released: Path) -> None:
         )
     assert manifest["gate_run"]["passed"] == "True"
     assert {s["feed"] for s in manifest["built_from"]} >= {"graduate_intake", "district_intake"}
+    # the brief's words: the staff's text for the quarter among them, by its SHA-256
+    words = {w["file"]: w["sha256"] for w in manifest["words"]}
+    note = PROJECT_ROOT / "seeds" / "reference" / "pack" / "quarters" / QUARTER / "下步打算.md"
+    assert words["quarters/2023Q4/下步打算.md"] == hashlib.sha256(note.read_bytes()).hexdigest()
+    assert "authority.yaml" in words and "sentences/headline.j2" in words
 
 
 def test_releasing_unchanged_inputs_makes_no_new_version(gated: Path, released: Path) -> None:
@@ -143,12 +148,16 @@ def test_a_missing_feed_makes_a_provisional_release_naming_it(gated: Path, tmp_p
     enrollments = [k for k in document["kpis"] if k["kpi"] == "talent_child_enrollments"]
     assert enrollments[0]["value"] is None
     pdf_text = "".join(p.extract_text() for p in PdfReader(only(release.path, "*.pdf")).pages)
-    assert "talent_child_enrollment" in pdf_text and "临时版" in pdf_text
-    assert delivery_rows(release.path)["talent_child_enrollment"] == ("2024-01-15", None, "未报送")
+    pdf_text = "".join(pdf_text.split())
+    # by the department's and the feed's Chinese names, under the title and in 三、存在问题
+    assert "临时版：教育局“人才子女入学”尚未报送" in pdf_text
+    assert "教育局的“人才子女入学”截至发布时尚未报送" in pdf_text
+    assert delivery_rows(release.path)["人才子女入学"] == ("2024-01-15", None, "未报送")
 
 
 def delivery_rows(release: Path) -> dict[str, tuple]:
-    """The 数据质量 sheet's deliveries: feed -> (deadline, delivery date, status)."""
+    """The 数据质量 sheet's deliveries: the feed's Chinese name -> (deadline, delivery date,
+    status)."""
     sheet = openpyxl.load_workbook(only(release, "*.xlsx"))["数据质量"]
     assert [c.value for c in sheet[3]][:5] == ["部门", "数据项", "报送截止", "报送日期", "报送情况"]
     return {row[1]: row[2:5] for row in sheet.iter_rows(min_row=4, max_row=16, values_only=True)}
@@ -159,17 +168,18 @@ def test_the_quality_appendix_shows_each_delivery_on_time_late_or_unrecorded(
 ) -> None:
     rows = delivery_rows(released)
     # 填报日期 2024年1月24日 against a deadline of the 20th; the load came months later
-    assert rows["district_intake"] == ("2024-01-20", "2024-01-24（填报日期）", "已报送（逾期）")
-    deadline, delivered, status = rows["graduate_intake"]
+    late = ("2024-01-20", "2024-01-24（填报日期）", "已报送（逾期）")
+    assert rows["宁波市各区县（市）接收高校毕业生情况"] == late
+    deadline, delivered, status = rows["高校毕业生接收登记"]
     assert (deadline, status) == ("2024-01-10", "按时报送")
     assert "2024-01-01" < delivered[:10] <= "2024-01-10" and delivered.endswith("（填报日期）")
     # an export without a 填报日期, loaded with the history: never late
-    assert rows["graduate_roster"] == ("2024-01-15", "未记录", "已报送（未记录）")
+    assert rows["宁波大学科学技术学院毕业生名册"] == ("2024-01-15", "未记录", "已报送（未记录）")
     statuses = [status for _, _, status in rows.values()]
     assert statuses.count("按时报送") == 8 and statuses.count("已报送（逾期）") == 1
     pdf_text = "".join(p.extract_text() for p in PdfReader(only(released, "*.pdf")).pages)
-    for shown in ("2024-01-24（填报日期）", "已报送（逾期）", "按时报送", "已报送（未记录）"):
-        assert shown in pdf_text.replace("\n", ""), shown
+    for shown in ("2024年1月24日（填报日期）", "已报送（逾期）", "按时报送", "已报送（未记录）"):
+        assert shown in "".join(pdf_text.split()), shown
 
 
 def test_a_failed_gate_blocks_the_release(gated: Path, tmp_path: Path) -> None:

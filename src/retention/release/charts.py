@@ -5,18 +5,16 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
-from pathlib import Path
+from typing import Any
 
 from retention.release import formatting as fmt
+from retention.release.fonts import whole_sans as font_file
 from retention.release.pack_data import PackData
+from retention.release.pack_rows import dimension_zh
 
 COLOURS = ["#C00000", "#7F7F7F", "#2F5597", "#BF9000"]
-
-
-def font_file() -> Path:
-    import noto_cjk_sans_otc
-
-    return Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"
+# The text block is 156 mm wide: a chart fills it at the size its lettering was set for.
+WIDTH = 6.1
 
 
 @cache
@@ -51,8 +49,9 @@ def _svg(figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def intake_against_last_year(data: PackData) -> str | None:
-    """Year-to-date intake by quarter, this year against last year, with the target pace."""
+def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str | None:
+    """Year-to-date intake by quarter, this year against last year, with the target's pace
+    (the target of the intake section's KPI that has one)."""
     plt = _pyplot()
     year = int(data.quarter[:4])
     by_year: dict[int, list[float]] = {year: [0.0] * 4, year - 1: [0.0] * 4}
@@ -62,21 +61,25 @@ def intake_against_last_year(data: PackData) -> str | None:
             by_year[y][q - 1] = row["value"]
     if not any(by_year[year]):
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 3.0))
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.9))
     quarters = ["一季度", "二季度", "三季度", "四季度"]
     this_q = int(data.quarter[-1])
     for offset, (y, colour) in enumerate(((year - 1, COLOURS[1]), (year, COLOURS[0]))):
         values = [sum(by_year[y][: q + 1]) for q in range(4)]
         if y == year:
             values = values[:this_q]
-        axis.bar(
+        bars = axis.bar(
             [i + (offset - 0.5) * 0.38 for i in range(len(values))],
             values,
             0.38,
             label=f"{y}年累计",
             color=colour,
         )
-    target = data.value("graduate_intake_target", "ytd")
+        axis.bar_label(bars, [fmt.count(v) for v in values], fontsize=7, padding=1)
+    target = next(
+        (r["target_value"] for r in rows if r["section"] == "intake" and r.get("target_value")),
+        None,
+    )
     if target:
         axis.plot(
             range(4),
@@ -86,9 +89,9 @@ def intake_against_last_year(data: PackData) -> str | None:
             label="目标进度",
         )
     axis.set_xticks(range(4), quarters)
-    axis.set_ylabel("人")
-    axis.legend(frameon=False, fontsize=8)
-    axis.set_title("高校毕业生接收人数（累计）与上年同期、目标进度", fontsize=10)
+    axis.set_ylabel("接收人数（人）")
+    axis.legend(frameon=False, fontsize=8, loc="upper left")
+    axis.set_title(f"高校毕业生接收人数（累计）：{year}年与{year - 1}年同期、目标进度", fontsize=10)
     return _svg(figure)
 
 
@@ -97,7 +100,7 @@ def completion_against_divisions(data: PackData) -> str | None:
     if not data.districts:
         return None
     rows = sorted(data.districts, key=lambda d: d["completion_ratio"])
-    figure, axis = plt.subplots(figsize=(6.4, 3.2))
+    figure, axis = plt.subplots(figsize=(WIDTH, 3.0))
     colours = [COLOURS[0] if d["is_reporting_city"] else COLOURS[1] for d in rows]
     axis.barh(
         [d["region_name"] for d in rows], [d["completion_rate"] * 100 for d in rows], color=colours
@@ -121,86 +124,104 @@ def subsidies_by_item(data: PackData) -> str | None:
     if not items:
         return None
     items.sort(key=lambda i: i["amount_yuan"])
-    figure, axis = plt.subplots(figsize=(6.4, 3.4))
+    figure, axis = plt.subplots(figsize=(WIDTH, 0.5 + 0.24 * len(items)))
     colours = [COLOURS[0] if i["category"] == "人才补贴" else COLOURS[2] for i in items]
-    axis.barh(
+    bars = axis.barh(
         [i["subsidy_item"] for i in items],
         [float(i["amount_yuan"]) / 10**4 for i in items],
         color=colours,
     )
-    axis.set_xscale("log")
-    axis.set_xlabel("发放金额（万元，对数刻度）")
+    # each bar says its amount: the small items stay readable beside the large ones
+    axis.bar_label(bars, [fmt.wan_yuan(i["amount_yuan"]) for i in items], fontsize=7, padding=2)
+    axis.margins(x=0.18)
+    axis.set_xlabel("发放金额（万元）")
     axis.set_title("各项补贴发放金额（本年累计；红色为人才补贴）", fontsize=10)
     axis.tick_params(axis="y", labelsize=7)
     return _svg(figure)
 
 
-def retention_by_cohort(data: PackData) -> str | None:
+def retention_by_cohort(rows: list[dict[str, Any]], year: int) -> str | None:
+    """The catalogue's cohort rates (scope cohort, unit ratio), last year's cohort beside this
+    year's, each group of students a series; this year's cohort, still graduating, hatched
+    and labelled as a figure so far."""
     plt = _pyplot()
-    year = int(data.quarter[:4])
-    groups = [
-        ("全部", {}),
-        ("产教融合学生", {"industry_program": True}),
-        ("其他学生", {"industry_program": False}),
-    ]
-    cohorts = [
-        c
-        for c in (year - 1, year)
-        if data.value("local_college_retention_rate", "cohort", cohort_year=c) is not None
-    ]
+    rates = [r for r in rows if r["scope"] == "cohort" and r["unit"] == "ratio"]
+    cohorts = sorted({r["dimension"]["cohort_year"] for r in rates} & {year - 1, year})
     if not cohorts:
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 2.8))
-    for offset, (label, extra) in enumerate(groups):
-        values = [
-            (data.value("local_college_retention_rate", "cohort", cohort_year=c, **extra) or 0)
-            * 100
-            for c in cohorts
-        ]
-        axis.bar(
-            [i + (offset - 1) * 0.27 for i in range(len(cohorts))],
-            values,
-            0.27,
+    groups: dict[str, dict[int, float]] = {}
+    for r in rates:
+        rest = {k: v for k, v in r["dimension"].items() if k != "cohort_year"}
+        group = groups.setdefault(dimension_zh(rest) or "全部", {})
+        group[r["dimension"]["cohort_year"]] = (r["value"] or 0) * 100
+    width = 0.8 / len(groups)
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
+    for offset, (label, values) in enumerate(sorted(groups.items(), key=lambda g: g[0] != "全部")):
+        shown = [values.get(c, 0) for c in cohorts]
+        bars = axis.bar(
+            [i + (offset - (len(groups) - 1) / 2) * width for i in range(len(cohorts))],
+            shown,
+            width,
             label=label,
-            color=COLOURS[offset],
+            color=COLOURS[offset % len(COLOURS)],
         )
-    axis.set_xticks(range(len(cohorts)), [f"{c}届" for c in cohorts])
-    axis.set_ylabel("留慈率（%）")
+        for bar, cohort in zip(bars, cohorts, strict=True):
+            if cohort == year:
+                bar.set_hatch("///")
+                bar.set_alpha(0.6)
+        axis.bar_label(bars, [f"{v:.2f}%" for v in shown], fontsize=7, padding=1)
+    axis.set_xticks(
+        range(len(cohorts)),
+        [f"{c}届（截至季末，阶段数）" if c == year else f"{c}届" for c in cohorts],
+    )
+    axis.set_ylabel(f"{rates[0]['name_zh']}（%）")
     axis.legend(frameon=False, fontsize=8)
-    axis.set_title("宁大科院毕业生留慈率（按届别）", fontsize=10)
+    axis.set_title(f"{rates[0]['name_zh']}（按届别）", fontsize=10)
     return _svg(figure)
 
 
-def bases_and_practice(data: PackData) -> str | None:
+def trends(data: PackData, rows: list[dict[str, Any]], chart: dict[str, Any]) -> str | None:
+    """A trend chart of seeds/reference/pack/charts.yaml: the KPIs it names, by quarter."""
     plt = _pyplot()
-    series = {
-        "internship_bases_active": "有效见习基地（家）",
-        "internship_positions": "见习岗位（个）",
-        "practice_positions": "实践岗位累计（个）",
-    }
+    names = {r["kpi"]: r for r in rows if not r["dimension"]}
+    wanted = [kpi for kpi in chart["kpis"] if kpi in names]
     quarters = sorted(
-        {t["quarter"] for t in data.trends if t["kpi"] in series and t["value"] is not None}
+        {t["quarter"] for t in data.trends if t["kpi"] in wanted and t["value"] is not None}
     )
     if not quarters:
         return None
-    figure, axis = plt.subplots(figsize=(6.4, 2.8))
-    for colour, (kpi, label) in zip(COLOURS, series.items(), strict=False):
+    figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
+    for colour, kpi in zip(COLOURS, wanted, strict=False):
+        row = names[kpi]
         values = {t["quarter"]: t["value"] for t in data.trends if t["kpi"] == kpi}
+        label = f"{row['name_zh']}（{fmt.MEASURE_WORDS.get(row['unit'], '')}）"
         axis.plot(
-            quarters, [values.get(q) for q in quarters], marker="o", label=label, color=colour
+            range(len(quarters)),
+            [values.get(q) for q in quarters],
+            marker="o",
+            label=label,
+            color=colour,
         )
+    # 2023Q4 -> 2023年四季度
+    ticks = [f"{q[:4]}年{'一二三四'[int(q[-1]) - 1]}季度" for q in quarters]
+    axis.set_xticks(range(len(quarters)), ticks)
     axis.tick_params(axis="x", labelsize=7, rotation=45)
     axis.legend(frameon=False, fontsize=8)
-    axis.set_title("见习基地与社会实践岗位趋势", fontsize=10)
+    axis.set_title(chart["title"], fontsize=10)
     return _svg(figure)
 
 
-def all_charts(data: PackData) -> list[str]:
-    drawn = [
-        intake_against_last_year(data),
-        completion_against_divisions(data),
-        subsidies_by_item(data),
-        retention_by_cohort(data),
-        bases_and_practice(data),
-    ]
-    return [svg for svg in drawn if svg]
+def all_charts(
+    data: PackData, rows: list[dict[str, Any]], trend_charts: dict[str, dict[str, Any]]
+) -> dict[str, list[str]]:
+    """The charts under each section of 二、重点工作成效 (sections as in pack_sections.csv;
+    the trend charts as charts.yaml sets them)."""
+    year = int(data.quarter[:4])
+    drawn = {
+        "intake": [intake_against_last_year(data, rows), completion_against_divisions(data)],
+        "retention": [retention_by_cohort(rows, year)],
+        "subsidies": [subsidies_by_item(data)],
+    }
+    for section, chart in trend_charts.items():
+        drawn.setdefault(section, []).append(trends(data, rows, chart))
+    return {section: [svg for svg in svgs if svg] for section, svgs in drawn.items()}

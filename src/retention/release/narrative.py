@@ -1,10 +1,28 @@
-"""Short paragraphs of the brief, generated from the figures in the style of the city's reply
-to suggestion No. 348 (contract/reply-348-2023.txt)."""
+"""The brief's words: sentences generated from the figures through the Jinja templates staff
+edit in seeds/reference/pack/sentences, and the texts they write each quarter
+(seeds/reference/pack/quarters/<quarter>/). The style is that of the city's reply to suggestion
+No. 348 (contract/reply-348-2023.txt).
+
+Sentences are rendered as plain text (no autoescape here); the brief's HTML template escapes
+them, so a name from a department file or a staff text is never markup."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
-from retention.release.pack_data import PackData
+from retention.release.workbook.book import quarter_label
+
+WORDS_DIR = REFERENCE_DIR / "pack"
+# The staff texts of a quarter, by the heading of the brief they go under
+PROBLEMS, NEXT_STEPS = "存在问题", "下步打算"
 
 
 def period(quarter: str) -> str:
@@ -19,76 +37,97 @@ def up_to(quarter: str) -> str:
     return f"截至{year}年" if q == 4 else f"截至{year}年{3 * q}月底"
 
 
-def _known(*values: object) -> bool:
-    return all(v is not None for v in values)
-
-
-def paragraphs(data: PackData) -> list[str]:
-    v = data.value
-    when = period(data.quarter)
-    out = []
-    intake = v("graduate_intake", "ytd")
-    rate = v("graduate_intake_completion_rate", "ytd")
-    rank = v("graduate_intake_rank", "ytd")
-    if _known(intake, rate, rank):
-        out.append(
-            f"{when}，我市共接收高校毕业生{fmt.count(intake, '人')}，完成率{fmt.percent(rate)}，"
-            f"排名宁波市{fmt.place(int(rank))}。"
-        )
-    elif intake is not None:
-        out.append(f"{when}，我市共接收高校毕业生{fmt.count(intake, '人')}。")
-    talent, children = v("talent_subsidy_amount", "ytd"), v("talent_child_enrollments", "ytd")
-    if _known(talent, children):
-        out.append(
-            f"{when}兑现人才项目资助、购房补贴、安家补助、租房补贴等人才政策资金"
-            f"{fmt.money(talent)}，帮助{fmt.count(children, '名')}人才解决子女入学问题。"
-        )
-    amount = v("employment_subsidy_amount", "ytd")
-    enterprise_times = v("employment_subsidy_enterprise_times", "ytd")
-    graduate_times = v("employment_subsidy_graduate_times", "ytd")
-    if _known(amount, enterprise_times, graduate_times):
-        out.append(
-            f"{when}发放中小微企业吸纳高校毕业生社保补贴、高校毕业生就业补贴、一次性扩岗补助、"
-            f"实践补贴及交通补助、就业见习补贴、基层岗位补贴等政策共计{fmt.money(amount)}，"
-            f"涉及企业{fmt.count(enterprise_times, '家次')}，"
-            f"惠及大学生{fmt.count(graduate_times, '人次')}。"
-        )
-    units = v("rental_housing_units", "cumulative")
-    households = v("public_rental_households", "cumulative")
-    apartments = v("talent_apartments_sold", "cumulative")
-    if _known(units, households, apartments):
-        out.append(
-            f"{up_to(data.quarter)}，累计筹集保障性租赁住房房源达到{fmt.wan(units, '套')}，"
-            f"保障外来务工人员家庭{fmt.count(households, '户')}，"
-            f"累计销售人才公寓{fmt.count(apartments, '套')}。"
-        )
-    students = v("industry_program_students", "cumulative")
-    if students is not None:
-        out.append(f"深度参与各产教融合平台的学生达{fmt.count(students, '人')}。")
-    positions, youth = v("practice_positions", "cumulative"), v("practice_youth", "cumulative")
-    if _known(positions, youth):
-        out.append(
-            f"“家燕归巢”大学生社会实践营平台累计提供实践岗位{fmt.more_than(positions, 100, '个')}、"
-            f"服务实践青年{fmt.more_than(youth, 1000, '名')}。"
-        )
-    new_bases, active = v("internship_bases_new", "ytd"), v("internship_bases_active", "as_of")
-    if _known(new_bases, active):
-        out.append(
-            f"{when}我市新增实践（见习）基地{fmt.count(new_bases, '家')}，目前共有有效见习基地"
-            f"{fmt.count(active, '家')}。"
-        )
-    coverage = v("unemployed_support_coverage_rate", "as_of")
-    if coverage is not None:
-        reached = (
-            "实现离校未就业毕业生帮扶全覆盖" if coverage >= 1 else "离校未就业毕业生帮扶覆盖率"
-        )
-        out.append(f"{reached}（帮扶覆盖率{fmt.percent(coverage)}）。")
-    year = int(data.quarter[:4])
-    cohorts = [
-        f"{cohort}届{fmt.percent(rate)}"
-        for cohort in (year, year - 1)
-        if (rate := v("local_college_retention_rate", "cohort", cohort_year=cohort)) is not None
-    ]
-    if cohorts:
-        out.append(f"宁波大学科学技术学院毕业生留慈率：{'，'.join(cohorts)}。")
+def paragraphs_of(text: str) -> list[str]:
+    """Text in paragraphs: a blank line separates them; the lines of one are joined (Chinese
+    has no spaces between words, so a template's or a note's line breaks are not spaces)."""
+    out, lines = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.strip():
+            lines.append(line.strip())
+        elif lines:
+            out.append("".join(lines))
+            lines = []
     return out
+
+
+@dataclass
+class Words:
+    """The words folder for one quarter, and every file of it the brief read."""
+
+    quarter: str
+    folder: Path = WORDS_DIR
+
+    def __post_init__(self) -> None:
+        self.environment = jinja2.Environment(
+            loader=jinja2.FunctionLoader(self._load),
+            autoescape=False,  # plain text: the HTML template escapes it
+            undefined=jinja2.StrictUndefined,  # a misspelt name fails the release, loudly
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.filters.update(
+            count=fmt.count,
+            money=fmt.money,
+            percent=fmt.percent,
+            # a difference of two ratios in percentage points: 0.0293 -> 2.93
+            points=lambda difference: str(fmt.round_half_up(abs(difference) * 100, 2)),
+            wan=fmt.wan,
+            more_than=fmt.more_than,
+            place=lambda rank: fmt.place(int(rank)),
+        )
+        self.environment.globals.update(
+            quarter=self.quarter,
+            year=int(self.quarter[:4]),
+            period=period(self.quarter),
+            up_to=up_to(self.quarter),
+            quarter_label=quarter_label(self.quarter),
+        )
+
+    def _read(self, relative: str) -> bytes | None:
+        path = self.folder / relative
+        return path.read_bytes() if path.is_file() else None
+
+    def _load(self, name: str) -> str | None:
+        content = self._read(f"sentences/{name}")
+        return None if content is None else content.decode("utf-8")
+
+    def has(self, name: str) -> bool:
+        return (self.folder / "sentences" / name).is_file()
+
+    def render(self, name: str, **context: Any) -> list[str]:
+        """A template's sentences, in paragraphs."""
+        return paragraphs_of(self.environment.get_template(name).render(**context))
+
+    def sentence(self, name: str, **context: Any) -> str:
+        return "".join(self.render(name, **context))
+
+    def authority(self) -> str:
+        return yaml.safe_load(self._read("authority.yaml"))["issuing_authority"]
+
+    def trend_charts(self) -> dict[str, dict[str, Any]]:
+        """charts.yaml: the trend chart of a section, its title and the KPIs it draws."""
+        return yaml.safe_load(self._read("charts.yaml") or b"{}") or {}
+
+    def note(self, heading: str) -> list[str]:
+        """The staff's text for this quarter under a heading, in paragraphs; none if unwritten."""
+        content = self._read(f"quarters/{self.quarter}/{heading}.md")
+        return paragraphs_of(content.decode("utf-8")) if content else []
+
+    def record(self) -> list[dict[str, str]]:
+        """What the release records of the words the brief may use: the authority, every
+        sentence template and the quarter's staff texts, each with its SHA-256. A change to
+        any of them is a change of the release's inputs."""
+        files = [
+            self.folder / "authority.yaml",
+            self.folder / "charts.yaml",
+            *sorted((self.folder / "sentences").rglob("*.j2")),
+            *sorted((self.folder / "quarters" / self.quarter).glob("*.md")),
+        ]
+        return [
+            {
+                "file": path.relative_to(self.folder).as_posix(),
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
+            for path in files
+            if path.is_file()
+        ]

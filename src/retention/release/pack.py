@@ -22,6 +22,7 @@ from retention.errors import CHECKS_FAILED
 from retention.release import versions
 from retention.release.brief import write_brief
 from retention.release.kpis_files import write_kpis_csv, write_kpis_json
+from retention.release.narrative import Words
 from retention.release.pack_data import (
     ReleaseRefused,
     latest_gate_run,
@@ -126,7 +127,8 @@ def _make_draft(state: Path, quarter: str, out: Path, now: dt.datetime) -> Draft
     versions.remove_partials(out, quarter)
     _refuse_if_tampered(out, quarter)  # also when nothing changed: "vN stands" must be true
     data = read_pack_data(state, quarter, now)
-    fingerprint = versions.fingerprint(data.kpis, data.submissions)
+    words = Words(quarter)
+    fingerprint = versions.fingerprint(data.kpis, data.submissions, words.record())
     previous = versions.previous_manifest(out, quarter)
     if previous:
         _refuse_if_built_elsewhere(previous, ledger_files(state))
@@ -158,7 +160,9 @@ def _make_draft(state: Path, quarter: str, out: Path, now: dt.datetime) -> Draft
                 data, staging / f"慈溪市高校毕业生留慈工作指标_{quarter}_v{version}.xlsx"
             ),
             write_brief(
-                data, staging / f"慈溪市高校毕业生留慈工作季度报告_{quarter}_v{version}.pdf"
+                data,
+                staging / f"慈溪市高校毕业生留慈工作季度报告_{quarter}_v{version}.pdf",
+                words,
             ),
         ]
         manifest = {
@@ -182,6 +186,8 @@ def _make_draft(state: Path, quarter: str, out: Path, now: dt.datetime) -> Draft
                 for c in data.warnings
             ],
             "built_from": data.submissions,
+            # the brief's words: templates, the issuing authority, the staff's texts
+            "words": words.record(),
             "inputs_fingerprint": fingerprint,
             "previous_manifest_sha256": link_to(previous_folder) if previous_folder else None,
         }

@@ -79,13 +79,17 @@ def publishing(out: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def fingerprint(kpis: dict[str, Any], submissions: list[dict[str, Any]]) -> str:
-    """What a release is built from; generated_at and the version are not part of it."""
+def fingerprint(
+    kpis: dict[str, Any], submissions: list[dict[str, Any]], words: list[dict[str, str]]
+) -> str:
+    """What a release is built from; generated_at and the version are not part of it. The
+    brief's words (narrative.Words.record) are: a staff text written since makes a version."""
     inputs = {
         "status": kpis["release"]["status"],
         "missing": kpis["release"].get("missing_feeds", []),
         "kpis": kpis["kpis"],
         "submissions": sorted(s["file_sha256"] for s in submissions),
+        "words": words,
     }
     text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
