@@ -3,6 +3,7 @@ refusal when they cannot be."""
 
 from __future__ import annotations
 
+import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -29,3 +30,18 @@ def test_without_the_fonts_or_a_network_setup_says_what_to_do(monkeypatch, tmp_p
         fonts.installed()  # what a release meets
     with pytest.raises(fonts.FontsMissing, match="联网后重新运行 make setup"):
         fonts.install()
+
+
+def test_a_face_cut_short_since_setup_is_refused_with_the_way_out(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """A copy cut short, or setup killed by a full disk: the release says run make setup,
+    not a traceback from deep inside WeasyPrint."""
+    copy = tmp_path / "fonts"
+    shutil.copytree(fonts.fonts_dir(), copy)
+    monkeypatch.setenv("RETENTION_FONTS", str(copy))
+    assert fonts.installed()
+    body = copy / fonts.FACES[0].file
+    body.write_bytes(body.read_bytes()[:4096])
+    with pytest.raises(fonts.FontsMissing, match="已损坏.*make setup"):
+        fonts.installed()

@@ -104,20 +104,33 @@ def whole_sans() -> Path:
     return Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"
 
 
-def _stamp() -> str:
-    """What the installed faces were made from: a change here installs them again."""
-    made_from = {"faces": [asdict(face) for face in FACES], "trimming": TRIMMING}
+def _stamp(folder: Path) -> str:
+    """What the installed faces were made from, and each face file's SHA-256: a change to the
+    first installs them again; a face file since truncated or replaced (a full disk during
+    setup, a copy cut short) is found before WeasyPrint chokes on it."""
+    made_from = {
+        "faces": [asdict(face) for face in FACES],
+        "trimming": TRIMMING,
+        "files": {
+            face.file: hashlib.sha256((folder / face.file).read_bytes()).hexdigest()
+            if (folder / face.file).is_file()
+            else None
+            for face in FACES
+        },
+    }
     return json.dumps(made_from, ensure_ascii=False, sort_keys=True)
 
 
 def installed() -> dict[str, Path]:
-    """Each role's face file; refused with the way out when `make setup` has not written them."""
+    """Each role's face file; refused with the way out when `make setup` has not written them,
+    or one of them is no longer what it wrote."""
     folder = fonts_dir()
     stamp = folder / "installed.json"
-    if not stamp.is_file() or stamp.read_text(encoding="utf-8") != _stamp():
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8") != _stamp(folder):
         raise FontsMissing(
-            f"简报所用字体未安装或已过期（{folder}），请运行 make setup / the brief's fonts are "
-            f"not installed, or out of date, in {folder}: run `make setup` (or `python -m "
+            f"简报所用字体未安装、已过期或已损坏（{folder}），请运行 make setup / the brief's "
+            f"fonts are not installed, out of date or damaged in {folder}: run `make setup` "
+            "(or `python -m "
             "retention.release.fonts`)"
         )
     return {face.role: folder / face.file for face in FACES}
@@ -222,7 +235,7 @@ def install() -> Path:
             collection = member.read()
         print(f"writing {face.role}: {face.name} -> {folder / face.file}", flush=True)
         _trim(collection, face.name, folder / face.file)
-    (folder / "installed.json").write_text(_stamp(), encoding="utf-8")
+    (folder / "installed.json").write_text(_stamp(folder), encoding="utf-8")
     return folder
 
 
