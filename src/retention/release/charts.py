@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from functools import cache
+from math import isnan
+from math import nan as NAN
 from typing import Any
 
 from retention.release import formatting as fmt
@@ -49,15 +52,27 @@ def _svg(figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _label(axis, bars, values: list[float], write: Callable[[float], str]) -> None:
+    """Each bar's figure above it; where the figure is unknown (NaN: no bar is drawn, never
+    one of 0) a — on the axis says so."""
+    labels = ["" if isnan(v) else write(v) for v in values]
+    axis.bar_label(bars, labels, fontsize=7, padding=1)
+    for bar, value in zip(bars, values, strict=True):
+        if isnan(value):
+            x = bar.get_x() + bar.get_width() / 2
+            axis.annotate(fmt.MISSING, (x, 0), ha="center", va="bottom", fontsize=7)
+
+
 def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str | None:
     """Year-to-date intake by quarter, this year against last year, with the target's pace
     (the target of the intake section's KPI that has one)."""
     plt = _pyplot()
     year = int(data.quarter[:4])
-    by_year: dict[int, list[float]] = {year: [0.0] * 4, year - 1: [0.0] * 4}
+    # a quarter whose intake was not delivered is unknown, not 0: so is every total after it
+    by_year: dict[int, list[float | None]] = {year: [None] * 4, year - 1: [None] * 4}
     for row in data.intake_by_quarter:
         y, q = int(row["quarter"][:4]), int(row["quarter"][-1])
-        if row["value"] is not None:
+        if y in by_year and row["value"] is not None:
             by_year[y][q - 1] = row["value"]
     if not any(by_year[year]):
         return None
@@ -65,9 +80,10 @@ def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str 
     quarters = ["一季度", "二季度", "三季度", "四季度"]
     this_q = int(data.quarter[-1])
     for offset, (y, colour) in enumerate(((year - 1, COLOURS[1]), (year, COLOURS[0]))):
-        values = [sum(by_year[y][: q + 1]) for q in range(4)]
-        if y == year:
-            values = values[:this_q]
+        known = [by_year[y][: q + 1] for q in range(4 if y < year else this_q)]
+        values = [NAN if None in upto else sum(upto) for upto in known]
+        if all(isnan(v) for v in values):
+            continue  # no year to compare with: no series of zeros
         bars = axis.bar(
             [i + (offset - 0.5) * 0.38 for i in range(len(values))],
             values,
@@ -75,7 +91,7 @@ def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str 
             label=f"{y}年累计",
             color=colour,
         )
-        axis.bar_label(bars, [fmt.count(v) for v in values], fontsize=7, padding=1)
+        _label(axis, bars, values, fmt.count)
     target = next(
         (r["target_value"] for r in rows if r["section"] == "intake" and r.get("target_value")),
         None,
@@ -153,11 +169,11 @@ def retention_by_cohort(rows: list[dict[str, Any]], year: int) -> str | None:
     for r in rates:
         rest = {k: v for k, v in r["dimension"].items() if k != "cohort_year"}
         group = groups.setdefault(dimension_zh(rest) or "全部", {})
-        group[r["dimension"]["cohort_year"]] = (r["value"] or 0) * 100
+        group[r["dimension"]["cohort_year"]] = NAN if r["value"] is None else r["value"] * 100
     width = 0.8 / len(groups)
     figure, axis = plt.subplots(figsize=(WIDTH, 2.7))
     for offset, (label, values) in enumerate(sorted(groups.items(), key=lambda g: g[0] != "全部")):
-        shown = [values.get(c, 0) for c in cohorts]
+        shown = [values.get(c, NAN) for c in cohorts]
         bars = axis.bar(
             [i + (offset - (len(groups) - 1) / 2) * width for i in range(len(cohorts))],
             shown,
@@ -169,7 +185,7 @@ def retention_by_cohort(rows: list[dict[str, Any]], year: int) -> str | None:
             if cohort == year:
                 bar.set_hatch("///")
                 bar.set_alpha(0.6)
-        axis.bar_label(bars, [f"{v:.2f}%" for v in shown], fontsize=7, padding=1)
+        _label(axis, bars, shown, lambda v: f"{v:.2f}%")
     axis.set_xticks(
         range(len(cohorts)),
         [f"{c}届（截至季末，阶段数）" if c == year else f"{c}届" for c in cohorts],

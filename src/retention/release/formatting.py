@@ -12,6 +12,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 NUMERALS = "零一二三四五六七八九"
 YI = Decimal(10**8)
 WAN = Decimal(10**4)
+# A figure the warehouse does not have (its feed is missing), wherever the pack prints it:
+# never "None", never 0
+MISSING = "—"
 
 
 def _decimal(value: float | int | Decimal) -> Decimal:
@@ -87,7 +90,7 @@ def place(rank: int) -> str:
 def change(value: float | None, rule: str) -> str:
     """A yoy/qoq change as leadership reads it: 增长5.20% / 下降1.10% / 提高1.23个百分点."""
     if value is None:
-        return "—"
+        return MISSING
     if rule == "difference":
         points = round_half_up(abs(_decimal(value)) * 100, 2)
         return f"{'提高' if value >= 0 else '下降'}{points}个百分点"
@@ -111,7 +114,7 @@ MEASURE_WORDS = {
 def figure(value: float | None, unit: str) -> str:
     """Any catalogue value as text: 20999人, 3354.76万元, 102.93%, 第三位, — when missing."""
     if value is None:
-        return "—"
+        return MISSING
     if unit == "yuan":
         return money(value)
     if unit == "ratio":

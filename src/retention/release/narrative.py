@@ -30,9 +30,7 @@ from retention.release.workbook.book import quarter_label
 WORDS_DIR = REFERENCE_DIR / "pack"
 # The staff texts of a quarter, by the heading of the brief they go under
 PROBLEMS, NEXT_STEPS = "存在问题", "下步打算"
-# A figure the warehouse does not have (its feed is missing) as the brief prints it: never
-# "None", never 0
-MISSING = "—"
+MISSING = fmt.MISSING
 
 
 class WordsRefused(ExpectedError):

@@ -71,7 +71,7 @@ def towns(data: PackData) -> list[dict[str, Any]]:
         {
             "town": t["town_name"],
             "ytd": fmt.count(t["ytd_intake"], "人"),
-            "last_year": fmt.count(t["ytd_intake_last_year"], "人"),
+            "last_year": fmt.figure(t["ytd_intake_last_year"], "persons"),
             "yoy": fmt.change(t["yoy"], "ratio"),
         }
         for t in data.towns
