@@ -122,3 +122,34 @@ def test_an_authority_file_without_the_authority_is_refused(folder: Path) -> Non
     (folder / "authority.yaml").unlink()
     with pytest.raises(WordsRefused, match="issuing_authority"):
         Words(QUARTER, folder).authority()
+
+
+ROWS = [{"section": "internship", "kpi": "internship_bases_active"}]
+
+
+@pytest.mark.parametrize(
+    ("charts", "says"),
+    [
+        ("internship:\n  title: 趋势\n", "kpis"),
+        ("internship:\n  kpis: [internship_bases_active]\n", "title"),
+        ("internships:\n  title: 趋势\n  kpis: [internship_bases_active]\n", "internships"),
+        (
+            "internship:\n  title: 趋势\n  kpis: [internship_base_active]\n",
+            "internship_base_active",
+        ),
+        ("internship:\n  title: 趋势\n  kpis: [a, b, c, d, e]\n", "1 to 4"),
+    ],
+)
+def test_a_mistyped_trend_chart_is_refused_not_dropped(folder: Path, charts: str, says) -> None:
+    (folder / "charts.yaml").write_text(charts, encoding="utf-8")
+    with pytest.raises(WordsRefused, match=says):
+        Words(QUARTER, folder).trend_charts(ROWS)
+
+
+def test_the_trend_charts_as_staff_wrote_them(folder: Path) -> None:
+    (folder / "charts.yaml").write_text(
+        "internship:\n  title: 趋势\n  kpis: [internship_bases_active]\n", encoding="utf-8"
+    )
+    assert Words(QUARTER, folder).trend_charts(ROWS) == {
+        "internship": {"title": "趋势", "kpis": ["internship_bases_active"]}
+    }

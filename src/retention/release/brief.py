@@ -101,7 +101,7 @@ def _sections(words: Words, rows: list[dict], data: PackData) -> list[dict[str, 
     """二、重点工作成效: one part per section of the pack, in its order, with its sentences
     (sections/<section>.j2) and its charts; a section without a template lists its KPIs."""
     v = data.value
-    charts = all_charts(data, rows, words.trend_charts())
+    charts = all_charts(data, rows, words.trend_charts(rows))
     parts = []
     sections = sorted({(r["section_position"], r["section"], r["section_title_zh"]) for r in rows})
     for _, section, title in sections:

@@ -25,6 +25,7 @@ import yaml
 from retention.errors import ExpectedError
 from retention.paths import REFERENCE_DIR
 from retention.release import formatting as fmt
+from retention.release.charts import COLOURS
 from retention.release.workbook.book import quarter_label
 
 WORDS_DIR = REFERENCE_DIR / "pack"
@@ -42,6 +43,37 @@ class WordsRefused(ExpectedError):
             f"简报文字文件 {where} {zh}，请改正后重新发布 / the brief's words file {where} {en}: "
             "correct it and release again"
         )
+
+
+def _chart_problem(
+    section: str, chart: Any, sections: set[str], kpis: set[str]
+) -> tuple[str, str] | None:
+    """What is wrong with a chart of charts.yaml, in Chinese and English; None if nothing."""
+    if section not in sections:
+        return (
+            f"板块 {section} 不在 pack_sections.csv 中",
+            f"names no section of the pack: {section}",
+        )
+    if not isinstance(chart, dict) or not isinstance(chart.get("title"), str):
+        return f"{section} 的图缺少图题（title）", f"{section}'s chart has no title"
+    drawn = chart.get("kpis")
+    most = len(COLOURS)  # a colour each
+    if (
+        not isinstance(drawn, list)
+        or not 0 < len(drawn) <= most
+        or not all(isinstance(k, str) for k in drawn)
+    ):
+        return (
+            f"{section} 的图须列出一至{most}项指标（kpis）",
+            f"{section}'s chart must list 1 to {most} kpis",
+        )
+    unknown = sorted(set(drawn) - kpis)
+    if unknown:
+        return (
+            f"{section} 的图所列指标不在指标目录中：{unknown}",
+            f"{section}'s chart: {unknown} not in the catalogue",
+        )
+    return None
 
 
 def _missing_as_dash(write: Callable[..., str]) -> Callable[..., str]:
@@ -197,9 +229,18 @@ class Words:
             )
         return authority.strip()
 
-    def trend_charts(self) -> dict[str, dict[str, Any]]:
-        """charts.yaml: the trend chart of a section, its title and the KPIs it draws."""
-        return self._yaml("charts.yaml")
+    def trend_charts(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """charts.yaml: the trend chart of a section, its title and the KPIs it draws (at most
+        four, each a KPI of the catalogue, rows), checked: a chart staff mistyped is refused,
+        not dropped from the brief."""
+        charts = self._yaml("charts.yaml")
+        sections = {r["section"] for r in rows}
+        kpis = {r["kpi"] for r in rows}
+        for section, chart in charts.items():
+            problem = _chart_problem(section, chart, sections, kpis)
+            if problem:
+                raise WordsRefused(self.folder / "charts.yaml", None, *problem)
+        return charts
 
     def _yaml(self, relative: str) -> dict[str, Any]:
         try:
