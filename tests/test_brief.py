@@ -24,19 +24,21 @@ MM = 72 / 25.4  # points in a millimetre
 # 156 × 225 mm; the standard allows 1 mm either way.
 BLOCK = {"left": 28, "right": 28 + 156, "top": 297 - 37, "bottom": 297 - 37 - 225}
 STAFF_PROBLEM = "部分镇街接收登记信息录入不够及时，个别<b>企业</b>未按期备案。"
+# a link pasted into the note: one word longer than a line
+STAFF_LINK = "详见https://rsj.cixi.gov.cn/art/2024/1/21/" + "a" * 150 + ".html"
 SECTIONS = ["一、主要指标完成情况", "二、重点工作成效", "三、存在问题", "四、下步打算"]
 
 
 @pytest.fixture(scope="module")
 def brief(gated: Path, tmp_path_factory) -> Path:
     """The sample's 2023Q4 brief, from a copy of the staff's words with a 存在问题 written for
-    the quarter and no 下步打算."""
+    the quarter (with a link longer than a line) and no 下步打算."""
     folder = tmp_path_factory.mktemp("words") / "pack"
     shutil.copytree(WORDS_DIR, folder)
     notes = folder / "quarters" / QUARTER
     (notes / "下步打算.md").unlink(missing_ok=True)
     notes.mkdir(parents=True, exist_ok=True)
-    (notes / "存在问题.md").write_text(f"{STAFF_PROBLEM}\n", encoding="utf-8")
+    (notes / "存在问题.md").write_text(f"{STAFF_PROBLEM}\n\n{STAFF_LINK}\n", encoding="utf-8")
     data = read_pack_data(gated, QUARTER, NOW)
     data.kpis["release"]["version"] = 1
     path = tmp_path_factory.mktemp("brief") / "brief.pdf"
@@ -122,6 +124,7 @@ def test_the_staffs_problem_is_printed_as_they_wrote_it(brief: Path) -> None:
     text = text_of(brief)
     problems = text[text.index(SECTIONS[2]) : text.index(SECTIONS[3])]
     assert "".join(STAFF_PROBLEM.split()) in problems  # <b> printed, not obeyed
+    assert STAFF_LINK in problems  # whole, though broken across lines
 
 
 def test_next_steps_not_written_show_a_placeholder(brief: Path) -> None:
@@ -143,7 +146,9 @@ def test_the_sample_s_own_next_steps_reach_the_brief(gated: Path, tmp_path: Path
 
 def test_no_latin_letters_reach_a_leader(brief: Path) -> None:
     """No feed code, check name or English: figures, units and Chinese only."""
-    text = text_of(brief).replace("".join(STAFF_PROBLEM.split()), "")  # the staff's own words
+    text = text_of(brief)
+    for staff_wrote in (STAFF_PROBLEM, STAFF_LINK):  # the staff's own words
+        text = text.replace("".join(staff_wrote.split()), "")
     assert re.findall(r"[A-Za-z]+", text) == []
 
 
