@@ -153,3 +153,15 @@ def test_the_trend_charts_as_staff_wrote_them(folder: Path) -> None:
     assert Words(QUARTER, folder).trend_charts(ROWS) == {
         "internship": {"title": "趋势", "kpis": ["internship_bases_active"]}
     }
+
+
+@pytest.mark.parametrize("name", ["下步打算.md.txt", "下步打算.docx"])
+def test_a_note_under_another_name_is_refused_not_replaced_by_the_placeholder(
+    folder: Path, name: str
+) -> None:
+    path = folder / "quarters" / QUARTER / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (folder / "quarters" / QUARTER / "下步打算.md").unlink(missing_ok=True)
+    path.write_text("继续推进。\n", encoding="utf-8")
+    with pytest.raises(WordsRefused, match="下步打算.md"):
+        Words(QUARTER, folder).note("下步打算")

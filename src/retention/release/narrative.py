@@ -258,7 +258,20 @@ class Words:
     def note(self, heading: str) -> list[str]:
         """The staff's text for this quarter under a heading, in paragraphs; none if unwritten.
         It is text, never a template: {{ }} in it is printed as written."""
-        return paragraphs_of(self._text(f"quarters/{self.quarter}/{heading}.md") or "")
+        relative = f"quarters/{self.quarter}/{heading}.md"
+        text = self._text(relative)
+        if text is None:
+            # 下步打算.docx, or 下步打算.md.txt from an editor that hides extensions: the staff
+            # wrote it, and the brief would print the placeholder in its place
+            misnamed = sorted((self.folder / relative).parent.glob(f"{heading}*"))
+            if misnamed:
+                raise WordsRefused(
+                    misnamed[0],
+                    None,
+                    f"简报不会读取，请另存为 UTF-8 纯文本文件 {heading}.md",
+                    f"is not read by the brief: save it as plain UTF-8 text named {heading}.md",
+                )
+        return paragraphs_of(text or "")
 
     def record(self) -> list[dict[str, str]]:
         """What the release records of the words the brief may use: the authority, every
