@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -167,3 +168,23 @@ def test_kpis_json_lists_the_kpis_in_catalogue_order_rounded_by_unit(built: Path
         if row["value"] is not None:
             assert row["value"] == round(row["value"], decimals[row["unit"]]), row
             assert isinstance(row["value"], float if decimals[row["unit"]] else int), row
+
+
+def test_every_kpi_family_model_is_published() -> None:
+    """A KPI family model left out of kpi_values would never reach the pack, silently: dbt's
+    manifest shows which models of the KPI folder kpi_values reads."""
+    from retention.build import manifest
+
+    nodes = json.loads(manifest().read_text(encoding="utf-8"))["nodes"]
+    families = {
+        node["unique_id"]
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        and node["original_file_path"].startswith("models/reports/kpi/")
+        and node["name"] != "kpi_values"
+    }
+    (union,) = (
+        n for n in nodes.values() if n["resource_type"] == "model" and n["name"] == "kpi_values"
+    )
+    assert len(families) >= 8
+    assert families - set(union["depends_on"]["nodes"]) == set()

@@ -5,21 +5,7 @@
 -- history runs to its end or beyond (contract/kpis.md). A KPI row the catalogue does not know
 -- is kept, with no unit: the not_null test on unit fails the build, naming it.
 with kpi_values as (
-    select * from {{ ref('kpi_graduate_intake') }}
-    union all
-    select * from {{ ref('kpi_local_college_retention') }}
-    union all
-    select * from {{ ref('kpi_subsidies') }}
-    union all
-    select * from {{ ref('kpi_education') }}
-    union all
-    select * from {{ ref('kpi_internship_bases') }}
-    union all
-    select * from {{ ref('kpi_housing') }}
-    union all
-    select * from {{ ref('kpi_youth_practice') }}
-    union all
-    select * from {{ ref('kpi_unemployed_support') }}
+    select * from {{ ref('kpi_values') }}
 ),
 
 catalogue as (
