@@ -206,6 +206,24 @@ def test_a_full_disk_while_building_is_one_line_not_cannot_rollback(
     assert run.stdout == ""
 
 
+def test_a_release_folder_on_a_full_disk_is_named_not_the_state_folder(
+    gated: Path, room: Path, tmp_path: Path
+) -> None:
+    """The releases folder on a small disk of its own fills while the pack is written: the
+    line sends the operator to that disk, not to the state folder's, which has room."""
+    state = tmp_path / "state"
+    shutil.copytree(gated, state)
+    script = f"""
+        {sys.executable} -m retention.cli release --quarter 2023Q4 --state {state} \\
+            --out "$ROOM/releases"
+    """
+    run = _tmpfs_run("300k", script)
+    assert run.returncode == REFUSED, run.stderr[-2000:]
+    line = one_line(run)
+    assert line.startswith(f"磁盘空间不足（{room / 'releases'}）"), line
+    assert str(state) not in line
+
+
 def test_sigterm_and_ctrl_c_stop_a_long_ingest_with_one_line(tmp_path: Path) -> None:
     for number in (signal.SIGTERM, signal.SIGINT):
         state = tmp_path / f"state-{number}"

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -468,12 +469,31 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(args, error)
 
 
+def _fullest_folder(args: argparse.Namespace) -> str | None:
+    """The folders the command writes (the state folder, the releases folder) on the disk with
+    the least room: the one a full disk most likely is, when the error does not name it (a
+    release into --out on another disk must not send the operator to clean the state's)."""
+    folders = [Path(f) for f in (getattr(args, "state", None), getattr(args, "out", None)) if f]
+    room: dict[int, tuple[int, list[Path]]] = {}
+    for folder in folders:
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None:
+            continue
+        disk = existing.stat().st_dev
+        free = room.get(disk, (shutil.disk_usage(existing).free, []))
+        room[disk] = (free[0], [*free[1], folder])
+    if not room:
+        return None
+    _, fullest = min(room.values(), key=lambda r: r[0])
+    return "、".join(str(f) for f in fullest)
+
+
 def _failed(args: argparse.Namespace, error: Exception) -> int:
     """One line for the operator: what went wrong and what to do, or, for a fault nobody
     foresaw, what it was and how to see where (--debug)."""
     if args.debug:
         traceback.print_exception(error)
-    known = errors.recognised(error, getattr(args, "state", None))
+    known = errors.recognised(error, _fullest_folder(args))
     if known is None and isinstance(error, OSError):  # a folder not writable, a lock file
         where = f"{error.filename}: " if error.filename else ""  # made a folder
         reason = error.strerror or str(error)
