@@ -107,7 +107,8 @@ def intake_against_last_year(data: PackData, rows: list[dict[str, Any]]) -> str 
     axis.set_xticks(range(4), quarters)
     axis.set_ylabel("接收人数（人）")
     axis.legend(frameon=False, fontsize=8, loc="upper left")
-    axis.set_title(f"高校毕业生接收人数（累计）：{year}年与{year - 1}年同期、目标进度", fontsize=10)
+    compared = f"{year}年与{year - 1}年同期" if any(by_year[year - 1]) else f"{year}年"
+    axis.set_title(f"高校毕业生接收人数（累计）：{compared}、目标进度", fontsize=10)
     return _svg(figure)
 
 
