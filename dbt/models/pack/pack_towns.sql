@@ -1,7 +1,7 @@
 -- Each of Cixi's towns and subdistricts (镇街), every quarter whose intake was delivered, a town
 -- without graduates included: received in the quarter, the year to date, last year's and the
 -- change. Last year's is 0 for a town without graduates then, and null (unknown, never 0) when
--- last year's intake was not delivered.
+-- last year's intake is unknown (neither delivered nor handed over in a baseline).
 with breakdowns as (
     select * from {{ ref('pack_intake_breakdowns') }}
     where breakdown = 'town'
@@ -15,17 +15,14 @@ towns as (
     from {{ ref('cixi_towns') }}
 ),
 
-delivered as (
-    select distinct quarter from {{ ref('rpt_intake_breakdown') }}
-),
-
+-- last year's intake is known (a file delivered, or a baseline's history) when any breakdown of
+-- the quarter has a figure for it
 quarters as (
     select
-        delivered.quarter,
-        last_year.quarter is not null as last_year_delivered
-    from delivered
-    inner join {{ ref('int_quarters') }} as calendar on delivered.quarter = calendar.quarter
-    left join delivered as last_year on calendar.same_quarter_last_year = last_year.quarter
+        quarter,
+        bool_or(ytd_intake_last_year is not null) as last_year_known
+    from {{ ref('rpt_intake_breakdown') }}
+    group by quarter
 ),
 
 final as (
@@ -37,7 +34,7 @@ final as (
         coalesce(breakdowns.quarter_intake, 0) as quarter_intake,
         coalesce(breakdowns.ytd_intake, 0) as ytd_intake,
         case
-            when quarters.last_year_delivered then coalesce(breakdowns.ytd_intake_last_year, 0)
+            when quarters.last_year_known then coalesce(breakdowns.ytd_intake_last_year, 0)
         end as ytd_intake_last_year,
         breakdowns.yoy
     from quarters
