@@ -37,7 +37,6 @@ def _headlines() -> list[dict[str, str]]:
 
 def _headline_rows(kpis: dict) -> list[str]:
     from retention.release import formatting as fmt
-    from retention.release.workbook import SCOPES
 
     rows = {(r["kpi"], r["scope"]): r for r in kpis["kpis"] if not r["dimension"]}
     lines = ["| 指标 / KPI | 口径 | 数值 | 同比 | 环比 |", "|---|---|---|---|---|"]
@@ -53,7 +52,7 @@ def _headline_rows(kpis: dict) -> list[str]:
 
         cells = [
             entry["name_zh"],
-            SCOPES[key[1]],
+            fmt.SCOPES[key[1]],
             fmt.figure(row["value"], row["unit"]),
             change(row["yoy"]),
             change(row["qoq"]),

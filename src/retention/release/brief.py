@@ -28,7 +28,6 @@ from retention.release.pack_rows import (
     named_rejections,
     towns,
 )
-from retention.release.workbook.overview import SCOPES
 
 TEMPLATES = Path(__file__).parent / "templates"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -185,7 +184,7 @@ def render_html(data: PackData, words: Words | None = None) -> str:
                 dict(
                     c,
                     name=names.get((c["kpi"], c["scope"]), c["kpi"]),
-                    scope_zh=SCOPES.get(c["scope"], c["scope"]),
+                    scope_zh=fmt.SCOPES.get(c["scope"], c["scope"]),
                     dimension_zh=dimension_zh(c["dimension"]),
                 )
                 for c in restatement["changed_kpis"]

@@ -157,3 +157,13 @@ CHECK_RESULT = {  # by (success, waived)
     (False, True): "未通过（已豁免）",
     (None, False): "未运行",
 }
+
+
+# The catalogue's scopes as the pack's tables name them (contract/kpis.md, Scopes).
+SCOPES = {
+    "quarter": "本季度",
+    "ytd": "本年累计",
+    "cumulative": "历年累计",
+    "as_of": "季末",
+    "cohort": "届别",
+}

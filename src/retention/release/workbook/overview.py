@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import json
 
-from retention.release.formatting import RELEASE_STATUS
+from retention.release.formatting import RELEASE_STATUS, SCOPES
 from retention.release.pack_data import PackData
 from retention.release.workbook.book import Book, ratio
 
-SCOPES = {
-    "quarter": "本季度",
-    "ytd": "本年累计",
-    "cumulative": "历年累计",
-    "as_of": "季末",
-    "cohort": "届别",
-}
 CHANGE_NOTE = "同比、环比：数量和金额为增减幅度，比率为增减百分点（如 1.23% 即 1.23 个百分点）。"
 
 
