@@ -7,7 +7,9 @@ decimals. Rounding is half up (as a person rounds), except where a rule says tru
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 NUMERALS = "零一二三四五六七八九"
 YI = Decimal(10**8)
@@ -124,28 +126,21 @@ def figure(value: float | None, unit: str) -> str:
     return count(value, MEASURE_WORDS.get(unit, ""))
 
 
-# A delivery's timeliness as the data-quality appendix names it; int_feed_deliveries judges it.
-DELIVERY_STATUS = {
-    "on_time": "按时报送",
-    "late": "已报送（逾期）",
-    "unknown": "已报送（未记录）",  # a first load of history: its delivery date was not recorded
-    "missing": "未报送",
-}
-DELIVERED_ON_FROM = {"declared": "填报日期", "first_seen": "首次收到"}
 DELIVERY_NOTE = (
     "报送日期以文件标题行的填报日期为准，未填写的以首次收到文件的日期为准；"
     "历史数据批量导入的文件未记录报送日期，不计为逾期。各数据项以首个版本的报送日期对照报送截止日。"
 )
 
 
-def delivered_on(delivery: dict) -> str:
+def delivered_on(delivery: dict, day: Callable[[Any], str] = str) -> str:
     """2024-01-08（填报日期）, 2024-01-12（首次收到）, 未记录 for a delivery whose date nobody
-    recorded, and nothing for a feed not delivered."""
+    recorded, and nothing for a feed not delivered; the date written by `day`, its source named
+    by pack_deliveries (reference data delivery_labels)."""
     if not delivery["is_delivered"]:
         return ""
     if delivery["delivered_on"] is None:
         return "未记录"
-    return f"{delivery['delivered_on']}（{DELIVERED_ON_FROM[delivery['delivered_on_from']]}）"
+    return f"{day(delivery['delivered_on'])}（{delivery['delivered_on_from_zh']}）"
 
 
 # A release's status and a gate check's result as the pack names them.

@@ -32,15 +32,6 @@ def on(day: Any) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def _delivered_on(delivery: dict[str, Any]) -> str:
-    """2024年1月8日（填报日期）; 未记录 when nobody recorded it; blank when not delivered."""
-    if not delivery["is_delivered"]:
-        return ""
-    if delivery["delivered_on"] is None:
-        return "未记录"
-    return f"{on(delivery['delivered_on'])}（{delivery['delivered_on_from_zh']}）"
-
-
 def named_deliveries(data: PackData) -> list[dict[str, Any]]:
     return [
         {
@@ -48,7 +39,7 @@ def named_deliveries(data: PackData) -> list[dict[str, Any]]:
             "feed": d["feed_name_zh"],
             "due": on(d["due_on"]),
             "delivered": on(d["delivered_on"]),
-            "delivered_on": _delivered_on(d),
+            "delivered_on": fmt.delivered_on(d, on),
             "status": d["delivery_status"],
             "status_zh": d["status_zh"],
             "rejected": d["rows_rejected"] or 0,
