@@ -124,6 +124,7 @@ class Deployment:
             AIRFLOW_HOME=str(self.root / "airflow"),
             RETENTION_LANDING=str(self.landing),
             RETENTION_STATE=str(self.state),
+            AIRFLOW__COSMOS__CACHE_DIR=str(self.state / "cosmos"),
             RETENTION_RELEASES=str(self.releases),
             PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
         )

@@ -176,19 +176,28 @@ def test_the_airflow_steps_that_write_refuse_while_a_command_holds_the_state(
 def test_the_dbt_build_tasks_refuse_while_a_command_holds_the_state(
     state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The producer runs dbt; a node's task runs dbt only when it falls back to building its
+    node alone (a retry, a task cleared by hand): both refuse while a command writes."""
     from airflow.dag_processing.dagbag import DagBag
+    from cosmos.operators._watcher.base import BaseConsumerSensor
 
     from retention.orchestration.embedded import DAGS_DIR
 
     dag = DagBag(dag_folder=str(DAGS_DIR)).dags["quarterly_release"]
-    writers = [t for t in dag.tasks if t.task_id.startswith("build.") and t.pool == "warehouse"]
-    assert "build.dbt_producer_watcher" in {t.task_id for t in writers}
+    producer = dag.get_task("build.dbt_producer_watcher")
+    nodes = [t for t in dag.tasks if isinstance(t, BaseConsumerSensor)]
+    assert len(nodes) > 50 and producer.pool == "warehouse"
     monkeypatch.setenv("RETENTION_STATE", str(state))
     monkeypatch.setenv(TASK_LOCK_WAIT_ENV, "0")
     with held_elsewhere(state, "retention ingest") as holder:
-        for task in writers:  # refused before Cosmos looks at anything but the task
-            with pytest.raises(StateBusy, match=rf"retention ingest \(pid {holder.pid} on "):
-                task.execute({"task": task})
+        busy = rf"retention ingest \(pid {holder.pid} on "
+        with pytest.raises(StateBusy, match=busy):  # before Cosmos looks at anything else
+            producer.execute({"task": producer})
+        for node in nodes:
+            with pytest.raises(StateBusy, match=busy):
+                node._fallback_to_non_watcher_run(2, {"task": node})
+            with pytest.raises(StateBusy, match=busy):
+                node._fallback_to_non_watcher_run(try_number=2, context={"task": node})
 
 
 def test_a_lock_file_made_a_folder_or_a_link_gets_one_line_and_nothing_outside_is_made(

@@ -2,16 +2,19 @@
 visible in the UI, and still one writer on the warehouse.
 
 Cosmos's watcher mode runs the whole `dbt build` in one producer task (one dbt invocation,
-dbt's own threads) and gives every node a task that reports that node's result. Here each
-node's task also waits for the producer: a node task never starts while dbt writes, and if a
-retry falls back to building its node alone, the warehouse pool still lets one writer in at a
-time, and every task in that pool holds the state folder's lock as the `retention` commands do.
-The tasks are drawn from dbt's manifest (`retention dbt-parse`, run by `make setup`), so
-parsing the DAG runs no dbt command.
+dbt's own threads) and gives every node a task that reports that node's result. Only the
+producer writes: it takes the warehouse pool's one slot and holds the state folder's lock as
+the `retention` commands do. A node's task starts after the producer and only reads its
+result, so the node tasks run side by side outside the pool; the one time a node's task runs
+dbt itself (a retry, or a task cleared by hand after the producer ended) it holds the state's
+lock while it does. The tasks are drawn from dbt's manifest (`retention dbt-parse`, run by
+`make setup`), so parsing the DAG runs no dbt command.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -22,6 +25,7 @@ from cosmos.constants import (
     LoadMode,
     TestBehavior,
 )
+from cosmos.operators._watcher.base import BaseConsumerSensor
 
 from retention import state_lock
 from retention.orchestration import settings
@@ -49,31 +53,45 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
             load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
         ),
         operator_args={
-            "pool": settings.WAREHOUSE_POOL,
             # the node tasks read the producer's results: no need to poll or defer
             "deferrable": False,
             "poke_interval": 1,
         },
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    producer.pool = settings.WAREHOUSE_POOL
+    producer.execute = _holding_the_state(_execute)
     for task in group.iter_tasks():
-        if task is not producer:
+        if isinstance(task, BaseConsumerSensor):
             producer >> task
-        if task.pool == settings.WAREHOUSE_POOL:
-            _holding_the_state(task)
+            task._fallback_to_non_watcher_run = _holding_the_state(_fallback)
     return group
 
 
-def _holding_the_state(task) -> None:
-    """Run the task's execute inside the state folder's lock. Cosmos makes these operators,
-    so the lock goes around this instance's execute. Airflow runs a copy of the task (the
-    context's "task", with its fields rendered) and checks that it is the one executing: the
-    copy's own execute is called, not this instance's."""
+def _execute(running: Any, context: Any, **kwargs: Any) -> Any:
+    return type(running).execute(running, context, **kwargs)
 
-    def execute(context: Any, **kwargs: Any) -> Any:
-        running = context["task"]
-        command = f"Airflow {running.dag_id}.{running.task_id}"
-        with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
-            return type(running).execute(running, context, **kwargs)
 
-    task.execute = execute
+def _fallback(running: Any, try_number: int, context: Any) -> Any:
+    return type(running)._fallback_to_non_watcher_run(running, try_number, context)
+
+
+def _holding_the_state(call):
+    """`call` on the running task inside the state folder's lock. Cosmos makes these
+    operators, so the lock goes around this instance's method. Airflow runs a copy of the task
+    (the context's "task", with its fields rendered) and checks that it is the one executing:
+    the copy's own method is called, not this instance's."""
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        context = kwargs["context"] if "context" in kwargs else args[-1]
+        with _state_held(context["task"]):
+            return call(context["task"], *args, **kwargs)
+
+    return locked
+
+
+@contextmanager
+def _state_held(running: Any) -> Iterator[None]:
+    command = f"Airflow {running.dag_id}.{running.task_id}"
+    with state_lock.hold(settings.state(), command, wait=settings.task_lock_wait()):
+        yield

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from retention.paths import PROJECT_ROOT
@@ -35,6 +33,9 @@ def _configure(landing: Path, state: Path, out: Path) -> None:
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         # Cosmos reports usage to its makers unless told not to
         AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+        # dbt's partial-parse file is kept per state: its warehouse path is part of what dbt
+        # checks, so a cache shared with other states (Cosmos's default, /tmp) never matches
+        AIRFLOW__COSMOS__CACHE_DIR=str(state.resolve() / "cosmos"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         RETENTION_LANDING=str(landing.resolve()),
         RETENTION_STATE=str(state.resolve()),
@@ -43,8 +44,16 @@ def _configure(landing: Path, state: Path, out: Path) -> None:
 
 
 def _migrate() -> None:
-    airflow = Path(sys.executable).with_name("airflow")
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
+    """The metadata database brought to this Airflow's schema, in this process: `airflow db
+    migrate` would start a second interpreter and import Airflow again, and even with nothing
+    to do it takes seconds to check every table."""
+    from airflow.utils.db import _get_current_revision, _get_script_object, upgradedb
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        if _get_current_revision(session) == _get_script_object().get_current_head():
+            return
+    upgradedb()
 
 
 def run_dags(quarter: str, landing: Path, state: Path, out: Path) -> None:
