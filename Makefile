@@ -72,8 +72,12 @@ format: setup
 	$(BIN)/ruff format src tests dags
 	$(BIN)/ruff check --fix src tests dags
 
+# Every test: first all but the deployment tests, on every core; then the deployment tests
+# alone, as each starts Airflow's servers and wants the machine to itself. The LocalExecutor
+# one writes bench-results/deployment.json (a release run against the same stages run directly).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -p no:cacheprovider -n auto --ignore=tests/test_deployment.py
+	$(BIN)/pytest -p no:cacheprovider tests/test_deployment.py
 
 # The edit-test loop: lint and every test that needs no services, runs no Airflow DAG and does
 # not put the whole sample through the pipeline (those are marked slow), on every core.

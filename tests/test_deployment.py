@@ -9,12 +9,14 @@ import datetime as dt
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
 from conftest import assert_the_samples_2023q4, retention_cli
 from deployment import CHROMEDRIVER, CHROMIUM, POSTGRES, REDIS, Deployment, missing_servers
 
+from retention.bench.measure import machine, write
 from retention.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -81,12 +83,59 @@ def _warehouse_tasks(deployment: Deployment, runs: list[tuple[str, str]]) -> lis
 
 def _assert_one_at_a_time(tasks: list[dict]) -> None:
     """No two tasks that open the warehouse ran at the same time, whichever run they were in."""
-    spans = sorted(
-        (dt.datetime.fromisoformat(t["start_date"]), dt.datetime.fromisoformat(t["end_date"]), t)
-        for t in tasks
-    )
+    spans = sorted((*_span(t), t) for t in tasks)
     for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         assert end <= start, (first["dag_id"], first["task_id"], second["task_id"])
+
+
+def _record_a_release_alone(deployment: Deployment, quarter: str) -> None:
+    """A release run alone on the deployment against the same stages as commands on its state
+    (build, validate, release), into bench-results/deployment.json: the measure of how much
+    the deployment adds. The run's time leaves out the approval, which waits for a person."""
+    direct = {}
+    for stage, *args in (
+        ("build", "build"),
+        ("gate", "validate", "--quarter", quarter),
+        ("release", "release", "--quarter", quarter, "--out", str(deployment.root / "direct")),
+    ):
+        started = time.perf_counter()
+        done = retention_cli(*args, "--state", str(deployment.state))
+        assert done.returncode == 0, done.stdout + done.stderr
+        direct[stage] = round(time.perf_counter() - started, 1)
+    run = ("quarterly_release", deployment.trigger("quarterly_release", {"quarter": quarter}))
+    _all_succeed(deployment, [run])
+    tasks = [t for t in deployment.task_instances(*run) if t["start_date"]]
+    started, ended = zip(*map(_span, tasks), strict=True)
+    approval = _span(next(t for t in tasks if t["task_id"] == "approval"))
+    seconds = (max(ended) - min(started) - (approval[1] - approval[0])).total_seconds()
+    nodes = [t for t in tasks if t["task_id"].startswith("build.") and t["pool"] != "warehouse"]
+    direct_seconds = round(sum(direct.values()), 1)
+    write(
+        PROJECT_ROOT / "bench-results" / "deployment.json",
+        {
+            "benchmark": "deployment",
+            "executor": deployment.executor,
+            "quarter": quarter,
+            "machine": machine(),
+            "release_run_seconds": round(seconds, 1),
+            "direct": {"seconds": direct_seconds, "stages": direct},
+            "ratio_deployment_to_direct": round(seconds / direct_seconds, 2),
+            "dbt_node_tasks": len(nodes),
+            "dbt_node_tasks_at_once": _most_at_once(nodes),
+        },
+    )
+
+
+def _span(task: dict) -> tuple[dt.datetime, dt.datetime]:
+    return tuple(dt.datetime.fromisoformat(task[key]) for key in ("start_date", "end_date"))
+
+
+def _most_at_once(tasks: list[dict]) -> int:
+    """The most of these tasks that ran at the same moment."""
+    edges = sorted(
+        (when, step) for t in tasks for when, step in zip(_span(t), (1, -1), strict=True)
+    )
+    return max(itertools.accumulate(step for _, step in edges), default=0)
 
 
 def _screenshot(deployment: Deployment, path: Path) -> str:
@@ -145,6 +194,7 @@ def test_a_deployment_releases_two_quarters_started_together(
     assert_the_samples_2023q4(deployment.releases / "2023Q4" / "v1")
     _assert_verified(deployment)
     _assert_one_at_a_time(_warehouse_tasks(deployment, runs + releases))
+    _record_a_release_alone(deployment, "2024Q1")
 
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("no Chromium here (.ci/run installs Debian's chromium and chromium-driver)")
