@@ -76,7 +76,7 @@ format: setup
 # alone, as each starts Airflow's servers and wants the machine to itself. The LocalExecutor
 # one writes bench-results/deployment.json (a release run against the same stages run directly).
 test: lint
-	$(BIN)/pytest -p no:cacheprovider -n auto --ignore=tests/test_deployment.py
+	$(BIN)/pytest -p no:cacheprovider -n auto --durations=15 --ignore=tests/test_deployment.py
 	$(BIN)/pytest -p no:cacheprovider tests/test_deployment.py
 
 # The edit-test loop: lint and every test that needs no services, runs no Airflow DAG and does
