@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,25 @@ def test_the_gate_passes_the_sample(built: Path) -> None:
         ).fetchall()[0]
     assert stored[0] > 100 and stored[1] == 0
     assert (built / "gx/gx/uncommitted/data_docs/local_site/index.html").exists()
+
+
+def test_data_docs_keep_every_run_when_a_run_renders_only_its_own_pages(
+    gated: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(gated, state)
+    site = state / "gx/gx/uncommitted/data_docs/local_site"
+    first = {page: page.read_text(encoding="utf-8") for page in site.rglob("validations/**/*.html")}
+
+    run = run_gate(state, "2023Q4")
+
+    index = run.data_docs.read_text(encoding="utf-8")
+    linked = [site / href for href in re.findall(r'href="(validations/[^"]+\.html)"', index)]
+    assert all(page.exists() for page in linked)
+    # the index lists the earlier run's pages, left as they were, beside this run's new ones
+    assert set(first) < set(linked)
+    assert all(page.read_text(encoding="utf-8") == text for page, text in first.items())
+    assert len(linked) == 2 * len(first)
 
 
 def _reject_five_percent(landing: Path, state: Path) -> None:

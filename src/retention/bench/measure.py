@@ -26,6 +26,8 @@ def machine() -> dict[str, Any]:
         "memory_gib": round(pages / 2**30, 1),
         "python": platform.python_version(),
         "system": platform.platform(),
+        # what else the machine was running when measured: a shared machine's figures vary
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
 
 

@@ -186,7 +186,7 @@ def _observed(result) -> tuple[str, int | None]:
     return f"observed {_plain(details.get('observed_value'))}{expected}", None
 
 
-def _validate(context, check: Check, frame) -> list[Outcome]:
+def _validate(context, run_id, check: Check, frame) -> list[Outcome]:
     import great_expectations as gx
 
     digest = data_digest(frame)
@@ -210,7 +210,9 @@ def _validate(context, check: Check, frame) -> list[Outcome]:
             "result_format": "COMPLETE",
             "unexpected_index_column_names": list(check.identify_by),
         }
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    result = definition.run(
+        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id
+    )
     # GX does not keep the suite's order in its results: match them by expectation id.
     by_id = {res.expectation_config.id: res for res in result.results}
     outcomes = []
@@ -260,12 +262,16 @@ def run_gate(state: Path, quarter: str, today: dt.date | None = None) -> GateRun
         runnable = [c for c in checks if not set(c.feeds) & missing]
         frames = {check.id: _frame(con, check.query, params) for check in runnable}
         waivers = in_force(con, quarter, today or dt.date.today())
+    from great_expectations.core.run_identifier import RunIdentifier
+
     context = _gx_context(state)
+    run_id = uuid.uuid4().hex
+    gx_run = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.UTC))
     outcomes = [
         outcome
         for check in checks
         for outcome in (
-            _validate(context, check, frames[check.id])
+            _validate(context, gx_run, check, frames[check.id])
             if check.id in frames
             else _skipped(check, missing)
         )
@@ -273,7 +279,8 @@ def run_gate(state: Path, quarter: str, today: dt.date | None = None) -> GateRun
     _apply_waivers(outcomes, waivers)
     from retention.gate.data_docs import build_data_docs
 
-    run = GateRun(uuid.uuid4().hex, quarter, build.build_id, outcomes, build_data_docs(context))
+    docs = build_data_docs(context, run_id, list(frames))
+    run = GateRun(run_id, quarter, build.build_id, outcomes, docs)
     _store(state, run)
     return run
 
