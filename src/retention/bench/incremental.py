@@ -22,7 +22,7 @@ from retention.ingest.naming import parse_file_name
 def split_landing(landing: Path, out: Path) -> tuple[Path, Path, str]:
     """Two landing folders of hard links (the loader refuses symbolic links): every file but
     the last quarter's, and the last quarter's."""
-    files = [p for p in landing.rglob("*.*") if p.is_file()]
+    files = [p for p in landing.rglob("*.*") if p.is_file() and not p.name.startswith(".")]
     last = max(str(parse_file_name(p.name).quarter) for p in files)
     before, added = out / "before-last", out / "last"
     for folder in (before, added):
