@@ -11,7 +11,7 @@ OUT ?= releases
 # The bundled sample's latest quarter.
 QUARTER ?= 2024Q2
 
-.PHONY: setup run brief-png test check backfill lint format airflow bench bench-ingest bench-warehouse bench-release clean
+.PHONY: setup run brief-png test check backfill lint format airflow bench bench-ingest bench-warehouse bench-incremental bench-release clean
 
 # dbt's manifest, from which the release DAG draws one task per model, is parsed again
 # whenever the dbt project changed. The brief's fonts are downloaded once into the environment
@@ -102,6 +102,10 @@ bench-ingest: setup
 
 bench-warehouse: setup
 	$(BIN)/python -m retention.bench.warehouse --scales $(or $(SCALES),$(ALL_SCALES)) --out bench-results/warehouse.json
+
+# a new quarter's build against a full build, at x100 unless SCALE says otherwise
+bench-incremental: setup
+	$(BIN)/python -m retention.bench.incremental --scale $(or $(SCALE),100) --out bench-results/incremental.json
 
 bench: setup
 	$(BIN)/python -m retention.bench.pipeline --scales $(or $(SCALES),$(ALL_SCALES)) --out bench-results/pipeline.json

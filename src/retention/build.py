@@ -72,13 +72,16 @@ def manifest() -> Path:
     return target
 
 
-def build(state: Path) -> list:
+def build(state: Path, full_refresh: bool = False) -> list:
+    """dbt build of the whole project: a full build (retention.builds), whose incremental models
+    compute only the periods whose files changed (dbt/macros/incremental_periods.sql), or every
+    period with full_refresh."""
     if not warehouse_path(state).exists():
         raise BuildFailed(f"no warehouse in {state}: run `retention ingest` first")
     # a warehouse ingested before the gate's tables came with the ledger gets them here: the
     # pack layer reads them (the source `gate`)
     with warehouse.connect(state) as con:
         con.execute(RESULTS_DDL)
-    nodes = run_dbt(state, "build")
+    nodes = run_dbt(state, "build", *(["--full-refresh"] if full_refresh else []))
     log.info("dbt build: %d nodes passed", len(nodes))
     return nodes

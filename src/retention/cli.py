@@ -59,7 +59,7 @@ def _build(args: argparse.Namespace) -> int:
     from retention.build import BuildFailed, build
 
     try:
-        nodes = build(args.state)
+        nodes = build(args.state, full_refresh=args.full_refresh)
     except BuildFailed as failed:
         if interrupts.stopped.is_set():  # dbt caught the interrupt and reports a failed run
             raise
@@ -322,6 +322,11 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="run the dbt build on the warehouse")
     build.add_argument("--state", type=Path, default=DEFAULT_STATE, help="warehouse folder")
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="compute every period again, not only those whose files changed",
+    )
     _writes_state(build)
     build.set_defaults(run=_build)
 

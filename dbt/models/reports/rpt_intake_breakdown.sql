@@ -1,52 +1,17 @@
 -- One row per quarter × breakdown (degree, town, industry, channel) × value: graduates received
 -- in the quarter and in the year to date, and the same quarter a year earlier (接收分析), which a
--- baseline's history may give (int_kpi_periods).
+-- baseline's history may give (the counts of every KPI period: int_intake_breakdown_counts).
 with quarters as (
     select * from {{ ref('int_quarters') }}
 ),
 
-periods as (
-    select * from {{ ref('int_kpi_periods') }}
-),
-
-intakes as (
-    select * from {{ ref('fct_graduate_intakes') }}
+counted as (
+    select * from {{ ref('int_intake_breakdown_counts') }}
 ),
 
 deliveries as (
     select * from {{ ref('int_feed_deliveries') }}
     where feed = 'graduate_intake'
-),
-
-described as (
-    select
-        intakes.person_key,
-        intakes.received_on,
-        breakdown.breakdown,
-        coalesce(breakdown.breakdown_value, '未填报') as breakdown_value
-    from intakes
-    cross join lateral (
-        values
-        ('degree', intakes.degree),
-        ('town', intakes.town),
-        ('industry_section', intakes.industry_section),
-        ('intake_channel', intakes.intake_channel)
-    ) as breakdown (breakdown, breakdown_value)
-),
-
-counted as (
-    select
-        periods.quarter,
-        described.breakdown,
-        described.breakdown_value,
-        count(distinct described.person_key) filter (
-            where described.received_on >= periods.quarter_start
-        ) as quarter_intake,
-        count(distinct described.person_key) as ytd_intake
-    from periods
-    inner join described
-        on described.received_on between periods.year_start and periods.quarter_end
-    group by periods.quarter, described.breakdown, described.breakdown_value
 ),
 
 final as (

@@ -1,8 +1,20 @@
 -- Cohorts of the local college (留慈率): the quarter's year and the year before, counting
 -- graduates up to the quarter's end; retained = received in Cixi from 183 days before
--- graduation to the quarter's end.
+-- graduation to the quarter's end. The split by industry programme counts a graduate who
+-- joined one at any date: a changed industry_program file computes every period again.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='recompute_periods',
+    on_schema_change='sync_all_columns',
+    post_hook='{{ record_period_inputs() }}',
+    meta={'reads_whole_history': ['industry_program']}
+) }}
+
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
+    {%- if is_incremental() %}
+        where quarter >= {{ recompute_from() }}
+    {%- endif %}
 ),
 
 graduates as (
