@@ -63,5 +63,17 @@ def in_child(function: Callable, *args: Any) -> tuple[Any, float, float]:
 
 
 def write(path: Path, result: dict[str, Any]) -> None:
+    """Write the result; a benchmark of runs per scale measured at some scales keeps the
+    file's runs at the others (`make bench SCALES=100` does not drop x1 and x10), each kept
+    run marked with the machine it was measured on."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if "runs" in result and path.exists():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        measured = {run["scale"] for run in result["runs"]}
+        kept = [
+            {"earlier_machine": earlier["machine"], **run} if "earlier_machine" not in run else run
+            for run in earlier.get("runs", [])
+            if run["scale"] not in measured
+        ]
+        result = dict(result, runs=sorted(kept + result["runs"], key=lambda run: run["scale"]))
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
