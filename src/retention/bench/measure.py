@@ -9,6 +9,7 @@ import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 
@@ -55,10 +56,18 @@ def in_child(function: Callable, *args: Any) -> tuple[Any, float, float]:
     queue = context.Queue()
     process = context.Process(target=_child, args=(function, args, queue))
     process.start()
-    value, seconds, peak = queue.get()
+    # A stage that fails ends its process without an answer: waiting on the queue alone would
+    # wait for ever.
+    while True:
+        try:
+            value, seconds, peak = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive() and queue.empty():
+                raise RuntimeError(
+                    f"{function.__name__} failed with exit code {process.exitcode}"
+                ) from None
     process.join()
-    if process.exitcode:
-        raise RuntimeError(f"{function.__name__} failed with exit code {process.exitcode}")
     return value, seconds, round(peak, 1)
 
 
