@@ -11,7 +11,6 @@ import duckdb
 from retention.paths import warehouse_path
 from retention.state_files import private_dir
 
-
 # DuckDB takes 80 % of the machine's memory by default and keeps what it read cached up to
 # that: at x100 the loader reached 1.8 GB and the dbt build 16.8 GB. Beyond this limit it
 # spills to disk (the state folder) instead; the loader, the dbt build (dbt/profiles.yml, same
