@@ -1,15 +1,12 @@
-"""DuckDB's memory limit: one operator setting (RETENTION_DUCKDB_MEMORY) for the loader's, the
-gate's and dbt's DuckDB."""
+"""DuckDB's memory limit for the loader's and the gate's connections (RETENTION_DUCKDB_MEMORY)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 
 from retention import warehouse
-from retention.paths import DBT_DIR
 
 
 def _limit(con: duckdb.DuckDBPyConnection) -> str:
@@ -29,10 +26,3 @@ def test_every_warehouse_connection_is_held_to_the_operators_limit(tmp_path: Pat
         assert _limit(con) == _as_duckdb_says("512MB")
     with warehouse.connect(tmp_path, read_only=True) as con:
         assert _limit(con) == _as_duckdb_says("512MB")
-
-
-def test_the_dbt_build_reads_the_same_variable_with_the_same_default() -> None:
-    profile = (DBT_DIR / "profiles.yml").read_text(encoding="utf-8")
-    found = re.search(r"memory_limit: \"\{\{ env_var\('(\w+)', '([^']+)'\) \}\}\"", profile)
-    assert found is not None
-    assert found.groups() == (warehouse.MEMORY_VARIABLE, warehouse.DEFAULT_MEMORY)
