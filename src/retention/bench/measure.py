@@ -9,6 +9,7 @@ import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 
@@ -57,13 +58,33 @@ def in_child(function: Callable, *args: Any) -> tuple[Any, float, float]:
     queue = context.Queue()
     process = context.Process(target=_child, args=(function, args, queue))
     process.start()
-    value, seconds, peak = queue.get()
+    # A stage that fails ends its process without an answer: waiting on the queue alone would
+    # wait for ever.
+    while True:
+        try:
+            value, seconds, peak = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive() and queue.empty():
+                raise RuntimeError(
+                    f"{function.__name__} failed with exit code {process.exitcode}"
+                ) from None
     process.join()
-    if process.exitcode:
-        raise RuntimeError(f"{function.__name__} failed with exit code {process.exitcode}")
     return value, seconds, round(peak, 1)
 
 
 def write(path: Path, result: dict[str, Any]) -> None:
+    """Write the result; a benchmark of runs per scale measured at some scales keeps the
+    file's runs at the others (`make bench SCALES=100` does not drop x1 and x10), each kept
+    run marked with the machine it was measured on."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if "runs" in result and path.exists():
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        measured = {run["scale"] for run in result["runs"]}
+        kept = [
+            {"earlier_machine": earlier["machine"], **run} if "earlier_machine" not in run else run
+            for run in earlier.get("runs", [])
+            if run["scale"] not in measured
+        ]
+        result = dict(result, runs=sorted(kept + result["runs"], key=lambda run: run["scale"]))
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

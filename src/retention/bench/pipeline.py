@@ -109,6 +109,7 @@ def main() -> None:
         fresh(state, out)
         stages = direct(landing, state, out)
         direct_seconds = round(sum(s["seconds"] for s in stages.values()), 1)
+        print(f"x{scale} direct: {stages}", flush=True)
         fresh(state, out)
         airflow, _, _ = in_child(orchestrated, landing, state, out)
         run = {

@@ -410,8 +410,8 @@ def _stage(con, sandbox: Sandbox, feed: Feed, name: FileName, taken, state: Path
     handle, out = unnamed_file(state / "tmp")
     try:
         request = Request(taken.path, out, name.extension, _spec(feed), str(state / "tmp"))
-        parsed, table = sandbox.read(request, seconds_for(taken.size))
-        con.register("_arrow", table)
+        parsed, batches = sandbox.read(request, seconds_for(taken.size))
+        con.register("_arrow", batches)
         try:
             con.execute("create or replace temp table _stage as select * from _arrow")
         finally:

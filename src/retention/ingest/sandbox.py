@@ -37,6 +37,8 @@ from retention.ingest.reading import FileRefused, Limits, Parsed, Spec
 MEMORY_BYTES = 6 << 30
 # Time for one file: generous for the largest real file (about 10 MB/s at worst here).
 BASE_SECONDS, SECONDS_PER_MB = 60.0, 2.0
+# Rows per batch of a child's answer: the loader holds one batch at a time, not the file.
+BATCH_ROWS = 65_536
 # A child that found the disk full (for its answer, or a transcoded copy) ends with this code:
 # the run's trouble, not the file's, so the file is not refused; the loader stops the run.
 DISK_FULL_EXIT = errno.ENOSPC
@@ -100,7 +102,9 @@ class Sandbox:
         return self._worker
 
     def read(self, request: Request, seconds: float):
-        """(Parsed, Arrow table) of the file, or FileRefused saying why it cannot be read."""
+        """(Parsed, Arrow batch reader) of the file, or FileRefused saying why it cannot be
+        read. The batches come from the child's answer one at a time (never the whole file in
+        this process's memory): read them all before closing the file at `request.out`."""
         import pyarrow as pa
 
         worker = self._start()
@@ -129,12 +133,20 @@ class Sandbox:
                 f"the reader was stopped by {name} (most often: more memory than allowed)",
                 f"读取进程被 {name} 终止（多为所需内存超过上限）",
             )
-        with pa.memory_map(request.out) as source:
-            table = pa.ipc.open_file(source).read_all()
-        meta = json.loads(table.schema.metadata[b"retention"])
+        source = pa.OSFile(request.out)
+        answer = pa.ipc.open_file(source)
+        meta = json.loads(answer.schema.metadata[b"retention"])
         if "refused" in meta:
+            source.close()
             raise FileRefused(meta["refused"]["reason"], **meta["refused"]["values"])
-        return Parsed(**meta["parsed"]), table.replace_schema_metadata(None)
+
+        def batches():
+            with source:
+                for i in range(answer.num_record_batches):
+                    yield answer.get_batch(i)
+
+        schema = answer.schema.remove_metadata()
+        return Parsed(**meta["parsed"]), pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def _stopped(en: str, zh: str) -> FileRefused:
@@ -253,7 +265,7 @@ def _child(request: Request, seconds: float, con) -> None:
         }
     table = table.replace_schema_metadata({"retention": json.dumps(meta, ensure_ascii=False)})
     with pa.OSFile(request.out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+        writer.write_table(table, max_chunksize=BATCH_ROWS)
 
 
 def _log_unexpected(exc: Exception) -> None:
