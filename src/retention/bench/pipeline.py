@@ -75,10 +75,12 @@ def orchestrated(landing: Path, state: Path, out: Path) -> dict:
 
 def task_seconds(metadata_db: Path) -> dict[str, float]:
     """Seconds per stage, its tasks' durations summed: the ingest DAGs; the completeness
-    check and the dbt group (producer and node tasks); gate; release."""
+    check and the dbt group (producer and node tasks); gate; release (the draft, which makes the
+    pack, and its publication)."""
     stage = (
         "case when dag_id like 'ingest_%' then 'ingest' "
         "when task_id = 'completeness' or task_id like 'build.%' then 'build' "
+        "when task_id = 'draft' then 'release' "
         "else task_id end"
     )
     with sqlite3.connect(metadata_db) as con:
