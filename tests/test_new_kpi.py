@@ -84,7 +84,7 @@ def _project_with_a_new_kpi(root: Path) -> Path:
     kpi_models = root / "dbt" / "models" / "reports" / "kpi"
     (kpi_models / "kpi_postgraduate_intake.sql").write_text(MODEL, encoding="utf-8")
     (kpi_models / "_kpi_postgraduate__unit_tests.yml").write_text(UNIT_TEST, encoding="utf-8")
-    with (kpi_models / "kpi_values.sql").open("a", encoding="utf-8") as union:
+    with (kpi_models.parent / "kpi_values.sql").open("a", encoding="utf-8") as union:
         union.write(
             "union all\nselect quarter, kpi, scope, dimension, value "
             "from {{ ref('kpi_postgraduate_intake') }}\n"

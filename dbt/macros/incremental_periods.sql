@@ -4,10 +4,11 @@
     its own quarter and earlier (an event file holds rows dated inside its quarter, a snapshot
     file is read for its own quarter; contract/feeds.md), and a later period's changes on the
     earlier ones, so a restated file of an old quarter recomputes that quarter and every one
-    after it. Such a model:
+    after it. Such a model is configured so (every model in models/reports/kpi/ is, from
+    dbt_project.yml):
 
-        {{ config(materialized='incremental', incremental_strategy='recompute_periods',
-                  on_schema_change='sync_all_columns', post_hook='{{ record_period_inputs() }}') }}
+        materialized='incremental', incremental_strategy='recompute_periods',
+        on_schema_change='sync_all_columns', post_hook='{{ record_period_inputs() }}'
 
     and filters its periods: {% if is_incremental() %} where quarter >= {{ recompute_from() }}
     {% endif %}. Its unit tests set is_incremental: false.

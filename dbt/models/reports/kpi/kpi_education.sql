@@ -1,12 +1,5 @@
 -- Education: students in industry programmes (cumulative) and talents whose children were
 -- enrolled in school (year to date).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

@@ -1,11 +1,4 @@
 -- graduate_intake (quarter, ytd), its target, completion rate and rank among Ningbo's divisions.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

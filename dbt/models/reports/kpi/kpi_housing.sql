@@ -1,12 +1,5 @@
 -- Housing, cumulative to each quarter's end: rental housing units raised (套), migrant
 -- households placed in public rental housing (户), talent apartments sold (套).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

@@ -1,12 +1,5 @@
 -- Internship bases (见习基地) from each quarter's roster: new this year, active, positions
 -- and the retention of trainees (见习留用率) over active bases.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

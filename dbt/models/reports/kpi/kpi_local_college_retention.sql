@@ -3,10 +3,6 @@
 -- graduation to the quarter's end. The split by industry programme counts a graduate who
 -- joined one at any date: a changed industry_program file computes every period again.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}',
     meta={'reads_whole_history': ['industry_program']}
 ) }}
 

@@ -1,12 +1,5 @@
 -- Employment (就业补贴) and talent (人才补贴) subsidies: amounts, lines (家次, 人次), distinct
 -- enterprises (家) and graduates (人), and the amount of every catalogue item.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

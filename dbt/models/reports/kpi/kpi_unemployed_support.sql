@@ -1,11 +1,4 @@
 -- The quarter's support ledger of unemployed graduates (离校未就业高校毕业生帮扶台账).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}

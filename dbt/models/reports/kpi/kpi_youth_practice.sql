@@ -1,12 +1,5 @@
 -- “家燕归巢” youth practice, cumulative to each quarter's end: positions offered (名额) and
 -- distinct young people who took part.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='recompute_periods',
-    on_schema_change='sync_all_columns',
-    post_hook='{{ record_period_inputs() }}'
-) }}
-
 with quarters as (
     select * from {{ ref('int_kpi_periods') }}
     {%- if is_incremental() %}
