@@ -107,7 +107,7 @@ bench-warehouse: setup
 
 # a new quarter's build against a full build, at x100 unless SCALE says otherwise
 bench-incremental: setup
-	$(BIN)/python -m retention.bench.incremental --scale $(or $(SCALE),100) --out bench-results/incremental.json
+	$(BENCH).incremental --scale $(or $(SCALE),100) --out bench-results/incremental.json
 
 bench: setup
 	$(BENCH).pipeline --scales $(or $(SCALES),$(ALL_SCALES)) --out bench-results/pipeline.json

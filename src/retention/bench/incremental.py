@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from retention.bench.ingest import prepare, run_loader
+from retention.bench.ingest import copy_of_ingested, prepare
 from retention.bench.measure import in_child, machine, write
 from retention.ingest.naming import parse_file_name
 
@@ -46,11 +46,7 @@ def measure(scale: int, data: Path) -> dict:
     landing, _ = prepare(scale, data)
     before, added, last = split_landing(landing, data / f"split-x{scale}")
     ingested = data / f"state-x{scale}-before-last"
-    if not (ingested / "warehouse.duckdb").exists():
-        in_child(run_loader, before, ingested)
-    state = data / f"incremental-x{scale}"
-    shutil.rmtree(state, ignore_errors=True)
-    shutil.copytree(ingested, state)
+    state = copy_of_ingested(before, ingested, data / f"incremental-x{scale}")
     _, full_seconds, _ = in_child(run_build, state)
     (loaded, _), load_seconds, _ = in_child(run_loader_into, added, state)
     _, incremental_seconds, _ = in_child(run_build, state)

@@ -7,10 +7,9 @@ and its ingested warehouse are shared with `make bench-ingest` (bench-data/).
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
-from retention.bench.ingest import prepare, run_loader
+from retention.bench.ingest import copy_of_ingested, prepare
 from retention.bench.measure import in_child, machine, write
 
 QUARTER = "2023Q4"
@@ -31,12 +30,7 @@ def run_gate(state: Path, quarter: str) -> dict:
 
 def measure(scale: int, data: Path) -> dict:
     landing, _ = prepare(scale, data)
-    ingested = data / f"state-x{scale}"
-    if not (ingested / "warehouse.duckdb").exists():
-        in_child(run_loader, landing, ingested)
-    state = data / f"warehouse-x{scale}"
-    shutil.rmtree(state, ignore_errors=True)
-    shutil.copytree(ingested, state)
+    state = copy_of_ingested(landing, data / f"state-x{scale}", data / f"warehouse-x{scale}")
     nodes, build_seconds, build_peak = in_child(run_build, state)
     # A second build over unchanged data: what a re-run costs.
     _, rebuild_seconds, _ = in_child(run_build, state)
