@@ -125,6 +125,7 @@ class Deployment:
             RETENTION_LANDING=str(self.landing),
             RETENTION_STATE=str(self.state),
             AIRFLOW__COSMOS__CACHE_DIR=str(self.state / "cosmos"),
+            AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY="False",
             RETENTION_RELEASES=str(self.releases),
             PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
         )

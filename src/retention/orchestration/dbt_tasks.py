@@ -1,5 +1,5 @@
-"""The dbt build as Airflow tasks, through Cosmos: one task per model, seed and its tests,
-visible in the UI, and still one writer on the warehouse.
+"""The dbt build as Airflow tasks, through Cosmos: one task per model, visible in the UI, and
+still one writer on the warehouse.
 
 Cosmos's watcher mode runs the whole `dbt build` in one producer task (one dbt invocation,
 dbt's own threads) and gives every node a task that reports that node's result. Only the
@@ -7,8 +7,12 @@ producer writes: it takes the warehouse pool's one slot and holds the state fold
 the `retention` commands do. A node's task starts after the producer and only reads its
 result, so the node tasks run side by side outside the pool; the one time a node's task runs
 dbt itself (a retry, or a task cleared by hand after the producer ended) it holds the state's
-lock while it does. The tasks are drawn from dbt's manifest (`retention dbt-parse`, run by
-`make setup`), so parsing the DAG runs no dbt command.
+lock while it does. Seeds and tests have no tasks of their own: dbt loads and runs them in the
+producer's build as in `retention build` (a failed test fails the producer, its log names the
+test, and the models after it are skipped), and each task costs Airflow more than reading one
+result is worth (0.15 s under `retention run`, a process in a deployment). The tasks are drawn
+from dbt's manifest (`retention dbt-parse`, run by `make setup`), so parsing the DAG runs no dbt
+command.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from cosmos.constants import (
     ExecutionMode,
     InvocationMode,
     LoadMode,
+    SeedRenderingBehavior,
     TestBehavior,
 )
 from cosmos.operators._watcher.base import BaseConsumerSensor
@@ -50,15 +55,23 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
             execution_mode=ExecutionMode.WATCHER, invocation_mode=InvocationMode.DBT_RUNNER
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.NONE,
+            seed_rendering_behavior=SeedRenderingBehavior.NONE,
         ),
         operator_args={
             # the node tasks read the producer's results: no need to poll or defer
             "deferrable": False,
             "poke_interval": 1,
+            # no DAG is scheduled on a model's table, so no asset events for them
+            "emit_datasets": False,
         },
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    # Without test tasks Cosmos would leave the tests out of the producer's build
+    # (--resource-type): they are the build's checks, and a build of some resource types only
+    # is not one a release may come from (retention.builds).
+    producer.dbt_cmd_flags = []
     producer.pool = settings.WAREHOUSE_POOL
     producer.execute = _holding_the_state(_execute)
     for task in group.iter_tasks():

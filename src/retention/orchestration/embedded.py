@@ -36,6 +36,8 @@ def _configure(landing: Path, state: Path, out: Path) -> None:
         # dbt's partial-parse file is kept per state: its warehouse path is part of what dbt
         # checks, so a cache shared with other states (Cosmos's default, /tmp) never matches
         AIRFLOW__COSMOS__CACHE_DIR=str(state.resolve() / "cosmos"),
+        # see docker-compose.yml: the producer's per-node backup costs more than the build
+        AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY="False",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
         RETENTION_LANDING=str(landing.resolve()),
         RETENTION_STATE=str(state.resolve()),
