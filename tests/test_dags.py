@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -126,6 +127,25 @@ def test_release_runs_the_day_after_the_last_deadline_in_shanghai(bag: DagBag) -
 @pytest.mark.slow
 def test_the_embedded_run_releases_the_samples_2023q4(undisturbed: Undisturbed) -> None:
     assert_the_samples_2023q4(undisturbed.out / "2023Q4/v1")
+
+
+@pytest.mark.slow
+def test_the_dbt_producer_stores_only_what_the_model_tasks_read(undisturbed: Undisturbed) -> None:
+    # each XCom is a call to Airflow's API from inside dbt's threads: a status for every model,
+    # none for seeds or tests, which have no task to read them; and every model's task passed
+    metadata = sqlite3.connect(undisturbed.state / "airflow" / "airflow.db")
+    where = "dag_id = 'quarterly_release' and task_id like 'build.%'"
+    keys = {k for (k,) in metadata.execute(f"select key from xcom where {where}")}
+    models = {p.stem for p in (DBT_DIR / "models").rglob("*.sql")}
+    statuses = {
+        k.removesuffix("_status").split("__", 2)[2]
+        for k in keys
+        if k.startswith("model__") and k.endswith("_status")
+    }
+    assert statuses == models
+    assert not {k for k in keys if k.startswith(("test__", "seed__", "unit_test__"))}
+    states = {s for (s,) in metadata.execute(f"select state from task_instance where {where}")}
+    assert states == {"success"}
 
 
 @pytest.mark.slow

@@ -17,7 +17,8 @@ command.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,7 +31,8 @@ from cosmos.constants import (
     SeedRenderingBehavior,
     TestBehavior,
 )
-from cosmos.operators._watcher.base import BaseConsumerSensor
+from cosmos.operators._watcher.base import BaseConsumerSensor, _log_dbt_msg
+from cosmos.operators._watcher.state import is_dbt_upstream_failure_skip_event
 
 from retention import state_lock
 from retention.orchestration import settings
@@ -74,11 +76,45 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
     producer.dbt_cmd_flags = []
     producer.pool = settings.WAREHOUSE_POOL
     producer.execute = _holding_the_state(_execute)
+    shown = set()
     for task in group.iter_tasks():
         if isinstance(task, BaseConsumerSensor):
             producer >> task
             task._fallback_to_non_watcher_run = _holding_the_state(_fallback)
+            shown.add(task.model_unique_id)
+    producer._make_parse_callable = _reporting_only(frozenset(shown))
     return group
+
+
+def _reporting_only(shown: frozenset[str]) -> Callable[[], Callable[[str, Any], None]]:
+    """The producer's handler of dbt's events, passing on to Cosmos only what a node's task
+    reads: the end of a node that has a task. Cosmos stores every event of every node as
+    Airflow XComs (start, compiling, executing, end, status, compiled SQL), one at a time under
+    one lock, from dbt's threads: 918 calls to Airflow's API per build, 28 s of a 12 s build.
+    Every event is still logged."""
+
+    def _ends(name: str) -> bool:
+        # dbt ends every node with NodeFinished; a node skipped because one before it failed
+        # is told first, so that Cosmos reports it failed rather than skipped
+        return name == "NodeFinished" or is_dbt_upstream_failure_skip_event(name)
+
+    def make() -> Callable[[str, Any], None]:
+        def handle(line: str, extra: Any) -> None:
+            try:
+                event = json.loads(line)
+                node = event.get("data", {}).get("node_info") or {}
+            except (ValueError, AttributeError):  # not dbt's JSON: Cosmos shows it as it is
+                event, node = None, {}
+            unique_id, name = node.get("unique_id"), event and event["info"].get("name")
+            if event is None or unique_id is None or (unique_id in shown and _ends(name)):
+                running = extra["context"]["task"]
+                type(running)._make_parse_callable(running)(line, extra)
+            else:
+                _log_dbt_msg(event)
+
+        return handle
+
+    return make
 
 
 def _execute(running: Any, context: Any, **kwargs: Any) -> Any:
