@@ -146,6 +146,8 @@ def test_the_dbt_producer_stores_only_what_the_model_tasks_read(undisturbed: Und
     assert not {k for k in keys if k.startswith(("test__", "seed__", "unit_test__"))}
     states = {s for (s,) in metadata.execute(f"select state from task_instance where {where}")}
     assert states == {"success"}
+    # nor is any DAG scheduled on a model's table: no asset per model
+    assert metadata.execute("select uri from asset where uri like 'duckdb:%'").fetchall() == []
 
 
 @pytest.mark.slow

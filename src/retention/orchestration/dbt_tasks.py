@@ -60,13 +60,13 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
             load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.NONE,
             seed_rendering_behavior=SeedRenderingBehavior.NONE,
+            # no DAG is scheduled on a model's table, so no asset events for them
+            emit_datasets=False,
         ),
         operator_args={
             # the node tasks read the producer's results: no need to poll or defer
             "deferrable": False,
             "poke_interval": 1,
-            # no DAG is scheduled on a model's table, so no asset events for them
-            "emit_datasets": False,
         },
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
