@@ -8,6 +8,7 @@ with quarters as (
 
 intakes as (
     select * from {{ ref('fct_graduate_intakes') }}
+    where received_on >= (select min(quarters.year_start) from quarters)
 ),
 
 targets as (
@@ -22,16 +23,38 @@ divisions as (
     select * from {{ ref('ningbo_divisions') }}
 ),
 
+-- each graduate once a year, by the quarters they were received in (macros/quarters_received.sql)
+graduate_years as (
+    select
+        year(received_on) as received_year,
+        {{ quarters_received('received_on') }} as quarters_received
+    from intakes
+    group by person_key, year(received_on)
+),
+
+graduates_by_quarters as (
+    select
+        received_year,
+        quarters_received,
+        count(*) as graduates
+    from graduate_years
+    group by received_year, quarters_received
+),
+
 received as (
     select
         quarters.quarter,
-        count(distinct intakes.person_key) filter (
-            where intakes.received_on >= quarters.quarter_start
-        ) as quarter_intake,
-        count(distinct intakes.person_key) as ytd_intake
+        coalesce(sum(graduates_by_quarters.graduates) filter (
+            where {{ received_in_quarter('graduates_by_quarters.quarters_received',
+                'quarters.quarter_number') }}
+        ), 0)::bigint as quarter_intake,
+        coalesce(sum(graduates_by_quarters.graduates), 0)::bigint as ytd_intake
     from quarters
-    left join intakes
-        on intakes.received_on between quarters.year_start and quarters.quarter_end
+    left join graduates_by_quarters
+        on
+            quarters.quarter_year = graduates_by_quarters.received_year
+            and {{ received_by_quarter('graduates_by_quarters.quarters_received',
+                'quarters.quarter_number') }}
     group by quarters.quarter
 ),
 
