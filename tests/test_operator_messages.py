@@ -255,3 +255,22 @@ def test_an_airflow_step_refused_for_good_fails_its_task_without_retry(
     with pytest.raises(AirflowFailException, match="run `retention build`") as failed:
         steps.draft("2023Q3")
     assert isinstance(failed.value.__cause__, ReleaseRefused)
+
+
+@pytest.mark.parametrize("damage", [b"", b"SQLite format 3\x00"], ids=["not-sqlite", "truncated"])
+def test_a_damaged_airflow_database_is_named_with_what_to_do(
+    damage: bytes, landing: Path, tmp_path: Path
+) -> None:
+    """`retention run`'s Airflow records (<state>/airflow) hold nothing the warehouse or the
+    releases need: a damaged file (a disk fault, a copy cut short) is named, with the remedy."""
+    home = tmp_path / "state" / "airflow"
+    home.mkdir(parents=True)
+    (home / "airflow.db").write_bytes(damage + b"\x5a" * 4096)
+    run = retention_cli(
+        "run", "--quarter", "2023Q4", "--landing", str(landing),
+        "--state", str(tmp_path / "state"), "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert run.returncode == REFUSED
+    line = one_line(run)
+    bilingual(line)
+    assert f"{home / 'airflow.db'}" in line and f"move the folder {home} aside" in line

@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+from retention.errors import ExpectedError
 from retention.paths import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,24 @@ class RunFailed(RuntimeError):
     pass
 
 
-def _configure(landing: Path, state: Path, out: Path) -> None:
-    """Airflow reads its configuration when first imported: set it before that."""
+class RecordsDamaged(ExpectedError):
+    """The Airflow database of `retention run` is no SQLite database (a disk fault, a copy cut
+    short). It holds only the runs' own records (DAG runs, task states, XComs): the warehouse,
+    the waivers and the releases are elsewhere, so a new one is all it takes."""
+
+    def __init__(self, home: Path, reason: str) -> None:
+        db = home / "airflow.db"
+        super().__init__(
+            f"Airflow 的运行记录 {db} 已损坏（{reason}）：请把文件夹 {home} 移走或删除后重新运行，"
+            f"仓库和已发布的版本不受影响 / Airflow's records {db} are damaged ({reason}): move "
+            f"the folder {home} aside (or delete it) and run again; the warehouse and the "
+            "releases do not depend on it"
+        )
+
+
+def _configure(landing: Path, state: Path, out: Path) -> Path:
+    """Airflow reads its configuration when first imported: set it before that. Returns
+    Airflow's home, where its database is."""
     home = state.resolve() / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     os.environ.update(
@@ -43,24 +60,31 @@ def _configure(landing: Path, state: Path, out: Path) -> None:
         RETENTION_STATE=str(state.resolve()),
         RETENTION_RELEASES=str(out.resolve()),
     )
+    return home
 
 
-def _migrate() -> None:
+def _migrate(home: Path) -> None:
     """The metadata database brought to this Airflow's schema, in this process: `airflow db
     migrate` would start a second interpreter and import Airflow again, and even with nothing
     to do it takes seconds to check every table."""
     from airflow.utils.db import _get_current_revision, _get_script_object, upgradedb
     from airflow.utils.session import create_session
+    from sqlalchemy.exc import DatabaseError
 
-    with create_session() as session:
-        if _get_current_revision(session) == _get_script_object().get_current_head():
-            return
+    try:
+        with create_session() as session:
+            if _get_current_revision(session) == _get_script_object().get_current_head():
+                return
+    except DatabaseError as error:
+        # SQLite's own verdict on the file, not a lock or a full disk (OperationalError)
+        if getattr(error.orig, "sqlite_errorname", None) in {"SQLITE_NOTADB", "SQLITE_CORRUPT"}:
+            raise RecordsDamaged(home, str(error.orig)) from error
+        raise
     upgradedb()
 
 
 def run_dags(quarter: str, landing: Path, state: Path, out: Path) -> None:
-    _configure(landing, state, out)
-    _migrate()
+    _migrate(_configure(landing, state, out))
     from airflow.dag_processing.dagbag import DagBag
 
     from retention.build import manifest
