@@ -77,6 +77,19 @@ def test_parsing_the_dag_files_imports_nothing_heavy(tmp_path: Path) -> None:
     assert not imported & HEAVY
 
 
+def test_a_manifest_cut_short_is_parsed_again(tmp_path: Path) -> None:
+    """dbt writes its manifest in place: a `dbt parse` killed while writing leaves it cut short
+    and newer than every model. Taken as it is, the release DAG would not import until someone
+    deleted it (`retention dbt-parse` took it too)."""
+    from retention.build import is_current, manifest
+
+    whole = manifest()
+    cut = tmp_path / "manifest.json"
+    cut.write_bytes(whole.read_bytes()[:4096])
+    assert is_current(whole)
+    assert not is_current(cut)
+
+
 def test_every_task_that_opens_the_warehouse_takes_the_one_slot(bag: DagBag) -> None:
     from cosmos.operators._watcher.base import BaseConsumerSensor
 

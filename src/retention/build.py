@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -56,12 +57,7 @@ def manifest() -> Path:
     per model without running dbt while it is parsed; parsed again when a model, macro, seed
     or setting is newer than it."""
     target = DBT_MANIFEST
-    sources = [
-        p
-        for p in [*DBT_DIR.rglob("*"), *(DBT_DIR / "seeds").glob("*.csv")]
-        if p.is_file() and p.relative_to(DBT_DIR).parts[0] not in {"target", "logs"}
-    ]
-    if target.exists() and all(p.stat().st_mtime <= target.stat().st_mtime for p in sources):
+    if is_current(target):
         return target
     from dbt.cli.main import dbtRunner
 
@@ -70,6 +66,24 @@ def manifest() -> Path:
     if not result.success:
         raise BuildFailed(f"dbt parse failed: {result.exception}")
     return target
+
+
+def is_current(target: Path) -> bool:
+    """Whether the manifest at `target` stands: newer than every file dbt parses, and whole.
+    dbt writes it in place, so a parse killed or stopped by a full disk leaves it cut short and
+    newer than everything: taken as it is, every DAG parse would fail on it for good."""
+    sources = [
+        p
+        for p in [*DBT_DIR.rglob("*"), *(DBT_DIR / "seeds").glob("*.csv")]
+        if p.is_file() and p.relative_to(DBT_DIR).parts[0] not in {"target", "logs"}
+    ]
+    if not target.exists() or any(p.stat().st_mtime > target.stat().st_mtime for p in sources):
+        return False
+    try:
+        json.loads(target.read_bytes())
+    except ValueError:
+        return False
+    return True
 
 
 def build(state: Path, full_refresh: bool = False) -> list:
