@@ -46,7 +46,9 @@ def test_every_dag_imports_with_tags_owner_and_retries(bag: DagBag) -> None:
         assert dag.doc_md, dag.dag_id
         for task in dag.tasks:
             assert task.owner == "data-engineering", task.task_id
-            assert task.retries >= 1 or task.task_id == "approval", task.task_id
+            # a person's answer is not retried, nor a dbt build (Cosmos would skip its retry)
+            once = {"approval", "build.dbt_producer_watcher"}
+            assert task.retries >= 1 or task.task_id in once, task.task_id
             assert task.on_failure_callback, task.task_id
         assert dag.topological_sort()  # raises on a cycle
 
@@ -122,6 +124,29 @@ def test_the_dbt_build_shows_every_model_and_has_one_writer(bag: DagBag) -> None
     command, _ = producer.build_cmd(context={}, cmd_flags=producer.add_cmd_flags())
     assert command[1] == "build"
     assert not {"--select", "--exclude", "--selector", "--resource-type"} & set(command)
+
+
+def test_a_failed_dbt_build_fails_the_run_and_everything_after_it(bag: DagBag) -> None:
+    """Cosmos skips the producer's retry (it never runs `dbt build` twice in a run): a skipped
+    producer skipped every model's task and the gate, and the draft, which runs when the
+    waiver is skipped, went on to a failed build. The producer fails for good instead, and
+    what comes after it is upstream_failed: none of it skips or ignores a failure."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    dag = bag.dags["quarterly_release"]
+    producer = dag.get_task("build.dbt_producer_watcher")
+
+    class SecondTry:
+        try_number, dag_id, task_id = 2, dag.dag_id, producer.task_id
+
+    with pytest.raises(AirflowSkipException):  # why it must not be retried
+        type(producer).execute(producer, {"ti": SecondTry(), "run_id": "r", "task": producer})
+    assert producer.retries == 0
+    after = dag.partial_subset(producer.task_id, include_downstream=True, include_upstream=False)
+    assert {"gate", "draft", "release"} <= set(after.task_dict)
+    skips_failures = {"all_done", "all_skipped", "always", "one_failed", "one_success"}
+    for task in after.tasks:
+        assert task.trigger_rule not in skips_failures, task.task_id
 
 
 def test_release_runs_the_day_after_the_last_deadline_in_shanghai(bag: DagBag) -> None:

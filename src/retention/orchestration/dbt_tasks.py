@@ -76,6 +76,11 @@ def dbt_build_group(group_id: str = "build") -> DbtTaskGroup:
     producer.dbt_cmd_flags = []
     producer.pool = settings.WAREHOUSE_POOL
     producer.execute = _holding_the_state(_execute)
+    # Cosmos never runs a producer's second try: it skips it, and the skip would skip every
+    # model's task and the gate, leave the draft (which runs when the waiver is skipped) to
+    # find the failed build five minutes later, and notify nobody of the dbt error. Failing
+    # for good, the producer's failure is notified, naming the model or test, and the run ends.
+    producer.retries = 0
     shown = set()
     for task in group.iter_tasks():
         if isinstance(task, BaseConsumerSensor):
