@@ -88,8 +88,30 @@ def test_a_manifest_cut_short_is_parsed_again(tmp_path: Path) -> None:
     whole = manifest()
     cut = tmp_path / "manifest.json"
     cut.write_bytes(whole.read_bytes()[:4096])
-    assert is_current(whole)
-    assert not is_current(cut)
+    assert is_current(whole, DBT_DIR)
+    assert not is_current(cut, DBT_DIR)
+
+
+def test_a_model_renamed_makes_the_manifest_stale(tmp_path: Path) -> None:
+    """`mv` keeps a file's time (and a deleted model leaves none): a manifest newer than every
+    file still named the old model, whose task would wait an hour for a result the build never
+    gives."""
+    import shutil
+
+    from retention.build import is_current, manifest
+
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "target").mkdir()
+    parsed = project / "target" / "manifest.json"
+    shutil.copy2(manifest(), parsed)
+    newest = max(p.stat().st_mtime for p in project.rglob("*"))
+    os.utime(parsed, (newest + 1, newest + 1))  # parsed after the project was as it is
+    assert is_current(parsed, project)
+    models = project / "models" / "reports"
+    (models / "rpt_intake_breakdown.sql").rename(models / "rpt_intake_by_district.sql")
+    os.utime(models, (newest + 2, newest + 2))  # the rename, after the parse
+    assert not is_current(parsed, project)
 
 
 def test_every_task_that_opens_the_warehouse_takes_the_one_slot(bag: DagBag) -> None:

@@ -57,7 +57,7 @@ def manifest() -> Path:
     per model without running dbt while it is parsed; parsed again when a model, macro, seed
     or setting is newer than it."""
     target = DBT_MANIFEST
-    if is_current(target):
+    if is_current(target, DBT_DIR):
         return target
     from dbt.cli.main import dbtRunner
 
@@ -68,14 +68,17 @@ def manifest() -> Path:
     return target
 
 
-def is_current(target: Path) -> bool:
-    """Whether the manifest at `target` stands: newer than every file dbt parses, and whole.
-    dbt writes it in place, so a parse killed or stopped by a full disk leaves it cut short and
-    newer than everything: taken as it is, every DAG parse would fail on it for good."""
-    sources = [
+def is_current(target: Path, project: Path) -> bool:
+    """Whether the manifest at `target` stands for the dbt project in `project`: newer than
+    every file and folder of it, and whole. A folder counts for the files it lost or gained: a
+    model renamed or deleted changes no file's time, and a task left for a model dbt no longer
+    builds would wait for its result until the task's timeout. dbt writes the manifest in
+    place, so a parse killed or stopped by a full disk leaves it cut short and newer than
+    everything: taken as it is, every DAG parse would fail on it for good."""
+    sources = [  # the seeds folder is a link, which rglob does not follow
         p
-        for p in [*DBT_DIR.rglob("*"), *(DBT_DIR / "seeds").glob("*.csv")]
-        if p.is_file() and p.relative_to(DBT_DIR).parts[0] not in {"target", "logs"}
+        for p in [*project.rglob("*"), *(project / "seeds").glob("*")]
+        if p.relative_to(project).parts[0] not in {"target", "logs"}
     ]
     if not target.exists() or any(p.stat().st_mtime > target.stat().st_mtime for p in sources):
         return False
