@@ -221,7 +221,13 @@ def build_data_docs(context, gx_folder: Path, run_name: str, suites: list[str]) 
     if not (site / "index.html").exists():
         return None
     _vendor(site)
-    for page in site.rglob("*.html"):
+    # the pages GX wrote now: earlier runs' pages were made offline by their own runs
+    written = [
+        site / "index.html",
+        *site.glob("expectations/**/*.html"),
+        *site.glob(f"validations/**/{run_name}/**/*.html"),
+    ]
+    for page in written:
         root = Path(os.path.relpath(site, page.parent)).as_posix()
         page.write_text(_offline_page(page.read_text(encoding="utf-8"), root), encoding="utf-8")
     return site / "index.html"
