@@ -68,7 +68,8 @@ def test_every_catalogue_kpi_is_reported_for_every_quarter(built: Path) -> None:
 def test_the_gate_passes_the_sample(built: Path, tmp_path: Path) -> None:
     state = tmp_path / "state"  # a run of its own: `gated` is `built` and one run
     shutil.copytree(built, state)
-    run = retention_cli("validate", "--quarter", "2023Q4", "--state", str(state))
+    # a state folder named relative to the working directory, as a clerk may type it
+    run = retention_cli("validate", "--quarter", "2023Q4", "--state", "state", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     with duckdb.connect(str(warehouse_path(state)), read_only=True) as con:
         stored = con.execute(

@@ -145,8 +145,9 @@ def _checks(con: duckdb.DuckDBPyConnection, params: dict) -> list[Check]:
 
 
 def gx_root(state: Path) -> Path:
-    """GX's folder in the state: where GX's file context, which the gate used before, kept it."""
-    return state / "gx" / "gx"
+    """GX's folder in the state: where GX's file context, which the gate used before, kept it.
+    Absolute: GX's stores refuse a relative folder (`--state` may be one)."""
+    return (state / "gx" / "gx").absolute()
 
 
 def _gx_context(state: Path):
