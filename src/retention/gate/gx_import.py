@@ -22,7 +22,7 @@ LAZY = ("scipy.stats",)
 def _lazy(name: str) -> None:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
-        return  # not installed: GX copes with its absence itself
+        return  # not installed: nothing to defer
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
