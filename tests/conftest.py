@@ -194,9 +194,9 @@ def gated(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return state
 
 
-def retention_cli(*args: str) -> subprocess.CompletedProcess:
+def retention_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "retention.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
 
 
 def read_rows(path: Path) -> list[list[str]]:

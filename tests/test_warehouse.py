@@ -65,16 +65,19 @@ def test_every_catalogue_kpi_is_reported_for_every_quarter(built: Path) -> None:
     assert quarters == [(10,)]  # 2022Q1 to 2024Q2
 
 
-def test_the_gate_passes_the_sample(built: Path) -> None:
-    run = retention_cli("validate", "--quarter", "2023Q4", "--state", str(built))
+def test_the_gate_passes_the_sample(built: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state"  # a run of its own: `gated` is `built` and one run
+    shutil.copytree(built, state)
+    # a state folder named relative to the working directory, as a clerk may type it
+    run = retention_cli("validate", "--quarter", "2023Q4", "--state", "state", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
-    with duckdb.connect(str(warehouse_path(built)), read_only=True) as con:
+    with duckdb.connect(str(warehouse_path(state)), read_only=True) as con:
         stored = con.execute(
             "select count(*), count(*) filter (where severity = 'blocking' and not success) "
             "from gate.results where quarter = '2023Q4'"
         ).fetchall()[0]
     assert stored[0] > 100 and stored[1] == 0
-    assert (built / "gx/gx/uncommitted/data_docs/local_site/index.html").exists()
+    assert (state / "gx/gx/uncommitted/data_docs/local_site/index.html").exists()
 
 
 def test_data_docs_keep_every_run_when_a_run_renders_only_its_own_pages(

@@ -26,27 +26,33 @@ from great_expectations.render.renderer import SiteIndexPageRenderer, Validation
 
 SITE_NAME = "local_site"
 SITE_FOLDER = "uncommitted/data_docs/local_site"
-SITE = {
-    "class_name": "SiteBuilder",
-    # GX's how-to buttons and newsletter footer link to its web site: no use on an intranet
-    "show_how_to_buttons": False,
-    "store_backend": {
-        "class_name": "TupleFilesystemStoreBackend",
-        "base_directory": f"{SITE_FOLDER}/",
-    },
-    "site_index_builder": {
-        "class_name": "DefaultSiteIndexBuilder",
-        "renderer": {"module_name": __name__, "class_name": "StaticSiteIndexPageRenderer"},
-    },
-    "site_section_builders": {
-        "validations": {
-            "renderer": {
-                "module_name": __name__,
-                "class_name": "EscapedValidationResultsPageRenderer",
+
+
+def site_config(root: Path) -> dict:
+    """The site, in GX's folder `root`."""
+    return {
+        "class_name": "SiteBuilder",
+        # GX's how-to buttons and newsletter footer link to its web site: no use on an intranet
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "root_directory": str(root),
+            "base_directory": f"{SITE_FOLDER}/",
+        },
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "renderer": {"module_name": __name__, "class_name": "StaticSiteIndexPageRenderer"},
+        },
+        "site_section_builders": {
+            "validations": {
+                "renderer": {
+                    "module_name": __name__,
+                    "class_name": "EscapedValidationResultsPageRenderer",
+                }
             }
-        }
-    },
-}
+        },
+    }
+
 
 # The CDN files GX's pages load that an installed package ships: (xstatic package, file).
 # great-expectations is pinned, and so are these addresses; jQuery comes before Bootstrap in
@@ -195,7 +201,7 @@ def _offline_page(text: str, root: str) -> str:
     return _LINK.sub(r"\1", text)
 
 
-def build_data_docs(context, run_name: str, suites: list[str]) -> Path | None:
+def build_data_docs(context, gx_folder: Path, run_name: str, suites: list[str]) -> Path | None:
     """Add this run's pages to the site (its results and the suites it ran, as they are now)
     and rebuild its index of every stored result; return the index page. Earlier runs' pages
     were written by their own runs: rendering every stored result again made each gate run
@@ -204,9 +210,6 @@ def build_data_docs(context, run_name: str, suites: list[str]) -> Path | None:
         ExpectationSuiteIdentifier,
     )
 
-    sites = context.list_data_docs_sites()
-    configure = context.update_data_docs_site if SITE_NAME in sites else context.add_data_docs_site
-    configure(SITE_NAME, SITE)
     results = [
         key
         for key in context.validation_results_store.list_keys()
@@ -214,11 +217,17 @@ def build_data_docs(context, run_name: str, suites: list[str]) -> Path | None:
     ]
     suite_ids = [ExpectationSuiteIdentifier(name=suite) for suite in suites]
     context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=results + suite_ids)
-    site = Path(context.root_directory) / SITE_FOLDER
+    site = gx_folder / SITE_FOLDER
     if not (site / "index.html").exists():
         return None
     _vendor(site)
-    for page in site.rglob("*.html"):
+    # the pages GX wrote now: earlier runs' pages were made offline by their own runs
+    written = [
+        site / "index.html",
+        *site.glob("expectations/**/*.html"),
+        *site.glob(f"validations/**/{run_name}/**/*.html"),
+    ]
+    for page in written:
         root = Path(os.path.relpath(site, page.parent)).as_posix()
         page.write_text(_offline_page(page.read_text(encoding="utf-8"), root), encoding="utf-8")
     return site / "index.html"
