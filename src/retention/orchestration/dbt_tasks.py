@@ -8,8 +8,8 @@ the `retention` commands do. A node's task starts after the producer and only re
 result, so the node tasks run side by side outside the pool; the one time a node's task runs
 dbt itself (a retry, or a task cleared by hand after the producer ended) it holds the state's
 lock while it does. Seeds and tests have no tasks of their own: dbt loads and runs them in the
-producer's build as in `retention build` (a failed test fails the producer, its log names the
-test, and the models after it are skipped), and each task costs Airflow more than reading one
+producer's build as in `retention build` (a failed model or test fails the producer, whose
+error names it), and each task costs Airflow more than reading one
 result is worth (0.15 s under `retention run`, a process in a deployment). The tasks are drawn
 from dbt's manifest (`retention dbt-parse`, run by `make setup`), so parsing the DAG runs no dbt
 command.
