@@ -49,8 +49,8 @@ def measure(scale: int, data: Path) -> dict:
     state = copy_of_ingested(before, ingested, data / f"incremental-x{scale}")
     _, full_seconds, _ = in_child(run_build, state)
     (loaded, _), load_seconds, _ = in_child(run_loader_into, added, state)
-    _, incremental_seconds, _ = in_child(run_build, state)
-    _, refresh_seconds, _ = in_child(run_build, state, True)
+    _, incremental_seconds, incremental_peak = in_child(run_build, state)
+    _, refresh_seconds, refresh_peak = in_child(run_build, state, True)
     return {
         "scale": scale,
         "last_quarter": last,
@@ -60,6 +60,7 @@ def measure(scale: int, data: Path) -> dict:
         "incremental_build_seconds": round(incremental_seconds, 1),
         "full_refresh_build_seconds": round(refresh_seconds, 1),
         "ratio": round(incremental_seconds / refresh_seconds, 3),
+        "peak_memory_mib": {"incremental": incremental_peak, "full_refresh": refresh_peak},
     }
 
 
