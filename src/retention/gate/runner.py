@@ -225,6 +225,13 @@ def _validate(context, source, run_id, check: Check, frame) -> list[Outcome]:
     suite = gx.ExpectationSuite(
         name=check.id, expectations=[_expectation(e) for e in check.expectations]
     )
+    # Every run writes each definition anew, so the stored one is dropped unread: add_or_update
+    # reads it first, and GX writes its files in place, so one cut short by a killed run
+    # failed every later run.
+    store = context.validation_definition_store
+    key = store.get_key(name=check.id)
+    if store.has_key(key):
+        store.remove_key(key)
     # stores the suite too, as it is now (adding it first as well would store it twice)
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=check.id, data=batch, suite=suite)
