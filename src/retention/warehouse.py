@@ -14,7 +14,7 @@ from retention.state_files import private_dir
 # DuckDB takes 80 % of the machine's memory by default and keeps what it read cached up to
 # that: at x100 the loader reached 1.8 GB and the dbt build 16.8 GB. Beyond this limit it
 # spills to disk (the state folder) instead. The loader and the gate run under it; the dbt build
-# has its own setting, 3 GB (RETENTION_DBT_MEMORY, dbt/profiles.yml, which says why).
+# has its own setting, of the same default (RETENTION_DBT_MEMORY, dbt/profiles.yml).
 MEMORY_VARIABLE = "RETENTION_DUCKDB_MEMORY"
 DEFAULT_MEMORY = "1GB"
 

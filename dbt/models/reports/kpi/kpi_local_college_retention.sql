@@ -27,7 +27,6 @@ members as (
         quarters.quarter_end,
         graduates.cohort_year,
         graduates.person_key,
-        min(graduates.graduated_on) as graduated_on,
         bool_or(graduates.in_industry_program) as in_industry_program
     from quarters
     inner join graduates
@@ -37,20 +36,44 @@ members as (
     group by quarters.quarter, quarters.quarter_end, graduates.cohort_year, graduates.person_key
 ),
 
+-- A member's earliest graduation in a cohort is the same in every quarter they are a member
+-- (it is the first of their rows to count), so each graduate's first receipt in the window is
+-- found once, not once per quarter: joined per quarter, the receipts did not fit DuckDB's 1 GB
+-- at x100.
+first_graduations as (
+    select
+        cohort_year,
+        person_key,
+        min(graduated_on) as graduated_on
+    from graduates
+    group by cohort_year, person_key
+),
+
+first_receipts as (
+    select
+        first_graduations.cohort_year,
+        first_graduations.person_key,
+        min(intakes.received_on) as received_on
+    from first_graduations
+    inner join intakes
+        on
+            first_graduations.person_key = intakes.person_key
+            and intakes.received_on >= first_graduations.graduated_on - interval 183 day
+    group by first_graduations.cohort_year, first_graduations.person_key
+),
+
 retention as (
     select
         members.quarter,
         members.cohort_year,
         members.person_key,
         members.in_industry_program,
-        count(intakes.person_key) > 0 as is_retained
+        coalesce(first_receipts.received_on <= members.quarter_end, false) as is_retained
     from members
-    left join intakes
+    left join first_receipts
         on
-            members.person_key = intakes.person_key
-            and intakes.received_on >= members.graduated_on - interval 183 day
-            and members.quarter_end >= intakes.received_on
-    group by all
+            members.cohort_year = first_receipts.cohort_year
+            and members.person_key = first_receipts.person_key
 ),
 
 cohorts as (
